@@ -1,0 +1,59 @@
+# perceptinb developer entry points. `make lab` and `make test` work on a fresh machine with
+# Python 3.10+ and Node 18+; every other target is a building block of those two.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.perceptinb-installed
+NODE_STAMP := js/node_modules/.package-lock.json
+BUNDLE := perceptinb/static/canvas.js
+JS_SOURCES := $(shell find js/src -type f 2>/dev/null) js/build.mjs js/package.json
+
+.PHONY: venv js lab test test-js test-py bench chromium lint clean
+
+venv: $(STAMP) $(BUNDLE)
+
+# Re-run pip only when the dependency list changes; the bundle is built first so the
+# hatch build hook finds it and skips its own npm run.
+$(STAMP): pyproject.toml | $(BUNDLE)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+$(NODE_STAMP): js/package.json js/package-lock.json
+	cd js && npm ci --no-audit --no-fund
+	touch $@
+
+$(BUNDLE): $(NODE_STAMP) $(JS_SOURCES)
+	cd js && npm run build
+
+js: $(BUNDLE)
+
+lab: venv
+	$(VENV)/bin/jupyter lab notebooks/01-quickstart.ipynb
+
+# Debian's chromium drives the browser tests; install it where we are allowed to (root, apt).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "chromium not installed and cannot install it here: browser tests will skip"; fi; }
+
+test-js: $(NODE_STAMP)
+	cd js && npm test
+
+test-py: venv chromium
+	$(PY) -m pytest -q -ra tests
+
+test: venv chromium test-js test-py
+
+bench: venv
+	@for script in benchmarks/*.py; do \
+	  echo "== $$script"; $(PY) $$script || exit 1; \
+	done
+
+lint: venv
+	$(VENV)/bin/ruff check perceptinb tests benchmarks
+
+clean:
+	rm -rf $(VENV) js/node_modules perceptinb/static

@@ -1,0 +1,369 @@
+"""The command protocol: the one way a graph changes, from Python and from the browser alike.
+
+`apply_command` is pure: it validates a command against a graph and returns a *new* graph, so a
+rejected command cannot leave anything half-changed. `History` adds undo and redo on top by
+keeping the graphs before and after each command.
+
+Ops: add {type, settings?, id?, pos?} · remove {node} · connect / disconnect {src, dst,
+src_port?, dst_port?} · set {node, key, value} · rename {node, name} · move {node, pos} ·
+undo · redo.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from perceptinb.errors import CommandError, GraphError
+from perceptinb.graph import FORBIDDEN_ID_CHARS, INPUT_TYPE, Edge, Graph, Node
+
+_FIELDS: dict[str, tuple[set[str], set[str]]] = {
+    # op: (required fields, optional fields)
+    "add": ({"type"}, {"settings", "id", "pos"}),
+    "remove": ({"node"}, set()),
+    "connect": ({"src", "dst"}, {"src_port", "dst_port"}),
+    "disconnect": ({"src", "dst"}, {"src_port", "dst_port"}),
+    "set": ({"node", "key", "value"}, set()),
+    "rename": ({"node", "name"}, set()),
+    "move": ({"node", "pos"}, set()),
+    "undo": (set(), set()),
+    "redo": (set(), set()),
+}
+OPS = tuple(_FIELDS)
+MAX_HISTORY = 500
+_MAX_PORT = 1024
+
+
+def check_shape(command: Any) -> str:
+    """Check a command's envelope (op and field names); return the op."""
+    if not isinstance(command, dict):
+        raise CommandError(f"A command must be a dict with an 'op'. Received: {_short(command)}.")
+    op = command.get("op")
+    if op not in _FIELDS:
+        raise CommandError(f"Unknown op {_short(op)}. Expected one of: {', '.join(OPS)}.")
+    required, optional = _FIELDS[op]
+    missing = required - command.keys()
+    if missing:
+        raise CommandError(f"'{op}' needs field(s) {sorted(missing)}. Received: {_short(command)}.")
+    unknown = command.keys() - required - optional - {"op"}
+    if unknown:
+        raise CommandError(f"'{op}' has unknown field(s) {sorted(map(str, unknown))}.")
+    return op
+
+
+def apply_command(graph: Graph, command: dict[str, Any]) -> Graph:
+    """Return a new graph with `command` applied; `graph` itself is never modified.
+
+    Raises:
+        CommandError: naming the node or field at fault. (undo/redo are `History`'s job.)
+    """
+    op = check_shape(command)
+    if op in ("undo", "redo"):
+        raise CommandError(f"'{op}' needs a history: use Canvas.apply.")
+    new = graph.copy()
+    try:
+        _HANDLERS[op](new, command)
+        new.validate()
+    except GraphError as exc:
+        raise CommandError(str(exc)) from None
+    return new
+
+
+def _add(graph: Graph, cmd: dict[str, Any]) -> None:
+    from perceptinb.catalog import default_settings, jsonable, resolve_class
+
+    type_name = _string(cmd, "type")
+    node_id = _new_id(graph, cmd["id"] if "id" in cmd else None, type_name)
+    settings = cmd.get("settings")
+    if settings is not None and not isinstance(settings, dict):
+        raise CommandError(f"'settings' must be a dict. Received: {_short(settings)}.")
+    if type_name == INPUT_TYPE:
+        config = _input_config(node_id, settings or {})
+    else:
+        config = default_settings(type_name, node_id)
+        if settings:
+            config.update(jsonable(settings))
+            config["name"] = node_id
+            config = _validated_config(Node(node_id, type_name), config)
+    resolve_class(Node(node_id, type_name))
+    pos = _pos(cmd["pos"]) if "pos" in cmd else None
+    graph.nodes[node_id] = Node(node_id, type_name, config, pos)
+
+
+def _input_config(node_id: str, settings: dict[str, Any]) -> dict[str, Any]:
+    import keras
+
+    shape = settings.get("shape")
+    batch_shape = settings.get("batch_shape")
+    if batch_shape is None:
+        if not isinstance(shape, (list, tuple)):
+            raise CommandError(
+                f"An InputLayer needs settings={{'shape': [...]}}. Received: {_short(settings)}."
+            )
+        batch_shape = [None, *shape]
+    try:
+        layer = keras.layers.InputLayer(
+            batch_shape=tuple(batch_shape), dtype=settings.get("dtype", "float32"), name=node_id
+        )
+    except Exception as exc:
+        raise CommandError(f"Invalid InputLayer settings: {exc}") from None
+    from perceptinb.catalog import jsonable
+
+    return jsonable(layer.get_config())
+
+
+def _remove(graph: Graph, cmd: dict[str, Any]) -> None:
+    node_id = _existing(graph, cmd, "node")
+    doomed = {node_id, *graph.sharers_of(node_id)}
+    for nid in doomed:
+        del graph.nodes[nid]
+        graph.weights.pop(nid, None)
+    graph.weights = dict(graph.weights)
+    graph.edges = [e for e in graph.edges if e.src not in doomed and e.dst not in doomed]
+    if graph.outputs is not None:
+        graph.outputs = [ref for ref in graph.outputs if ref[0] not in doomed]
+
+
+def _connect(graph: Graph, cmd: dict[str, Any]) -> None:
+    from perceptinb.catalog import accepts_several_inputs
+
+    src, dst = _existing(graph, cmd, "src"), _existing(graph, cmd, "dst")
+    src_port = _port(cmd, "src_port", 0)
+    taken = [e.dst_port for e in graph.inputs_of(dst)]
+    dst_port = _port(cmd, "dst_port", len(taken))
+    target = graph.nodes[dst]
+    if target.is_input:
+        raise CommandError(f"{dst!r} is an InputLayer: it cannot receive a connection.")
+    if src == dst or graph.would_cycle(src, dst):
+        raise CommandError(f"Connecting {src!r} -> {dst!r} would create a cycle.")
+    if dst_port in taken:
+        raise CommandError(f"Input port {dst_port} of {dst!r} is already connected.")
+    if taken and not accepts_several_inputs(graph.owner(dst)):
+        raise CommandError(
+            f"{target.type} {dst!r} takes one input and already has one. "
+            "Use a merging layer (Add, Concatenate...) to combine tensors."
+        )
+    graph.edges.append(Edge(src, dst, src_port, dst_port))
+
+
+def _disconnect(graph: Graph, cmd: dict[str, Any]) -> None:
+    src, dst = _existing(graph, cmd, "src"), _existing(graph, cmd, "dst")
+    matches = [
+        e for e in graph.edges
+        if e.src == src and e.dst == dst
+        and ("src_port" not in cmd or e.src_port == cmd["src_port"])
+        and ("dst_port" not in cmd or e.dst_port == cmd["dst_port"])
+    ]
+    if not matches:
+        raise CommandError(f"There is no edge {src!r} -> {dst!r} to disconnect.")
+    if len(matches) > 1:
+        raise CommandError(f"Several edges join {src!r} -> {dst!r}: give src_port and dst_port.")
+    removed = matches[0]
+    # Later inputs move down one port so the ports stay contiguous (0..n-1).
+    graph.edges = [
+        Edge(e.src, e.dst, e.src_port, e.dst_port - 1)
+        if e.dst == dst and e.dst_port > removed.dst_port else e
+        for e in graph.edges if e != removed
+    ]
+
+
+def _set(graph: Graph, cmd: dict[str, Any]) -> None:
+    node_id = _existing(graph, cmd, "node")
+    key, value = cmd["key"], cmd["value"]
+    if not isinstance(key, str) or not key:
+        raise CommandError(f"'key' must be a setting name. Received: {_short(key)}.")
+    if key == "name":
+        _rename(graph, {"node": node_id, "name": value})
+        return
+    _check_json_value(value, f"{node_id}.{key}")
+    node = graph.owner(node_id)  # a shared call's settings live on the layer's owner
+    if node.is_model or node.is_input:
+        allowed = {"trainable"} if node.is_model else {"batch_shape", "dtype", "sparse"}
+        if key not in allowed:
+            raise CommandError(
+                f"{node.type} {node.id!r} has settings {sorted(allowed)} here. Received: {key!r}."
+            )
+    elif key not in node.settings:
+        raise CommandError(
+            f"{node.type} has no setting {key!r}. Expected one of: {', '.join(sorted(node.settings))}."
+        )
+    config = {**node.settings, key: value}
+    node.settings = config if node.is_model else _validated_config(node, config)
+
+
+def _validated_config(node: Node, config: dict[str, Any]) -> dict[str, Any]:
+    """Let Keras itself judge a config: rebuild the layer and read its config back."""
+    from perceptinb.catalog import jsonable, resolve_class
+
+    cls = resolve_class(node)
+    try:
+        return jsonable(cls.from_config(config).get_config())
+    except Exception as exc:  # Keras raises ValueError, TypeError and more for bad settings
+        raise CommandError(
+            f"{node.type} {node.id!r} rejected the settings: {keras_reason(exc)}"
+        ) from None
+
+
+def _rename(graph: Graph, cmd: dict[str, Any]) -> None:
+    old = _existing(graph, cmd, "node")
+    new = _new_id(graph, cmd["name"], None)
+    mapping = {old: new}
+
+    def ren(nid: str) -> str:
+        return mapping.get(nid, nid)
+
+    nodes = {}
+    for nid, node in graph.nodes.items():
+        if nid == old:
+            node.id = new
+            if "name" in node.settings:
+                node.settings["name"] = new
+        if node.shares == old:
+            node.shares = new
+        nodes[ren(nid)] = node
+    graph.nodes = nodes
+    graph.edges = [Edge(ren(e.src), ren(e.dst), e.src_port, e.dst_port) for e in graph.edges]
+    if graph.outputs is not None:
+        graph.outputs = [(ren(nid), port) for nid, port in graph.outputs]
+    if old in graph.weights:
+        graph.weights = {ren(k): v for k, v in graph.weights.items()}
+
+
+def _move(graph: Graph, cmd: dict[str, Any]) -> None:
+    node_id = _existing(graph, cmd, "node")
+    graph.nodes[node_id].pos = _pos(cmd["pos"])
+
+
+_HANDLERS = {
+    "add": _add,
+    "remove": _remove,
+    "connect": _connect,
+    "disconnect": _disconnect,
+    "set": _set,
+    "rename": _rename,
+    "move": _move,
+}
+
+
+class History:
+    """Undo/redo over immutable graph snapshots.
+
+    Every applied command pushes the graph it replaced, so undo restores the earlier graph
+    exactly (byte for byte in JSON). The stack is bounded by `MAX_HISTORY`.
+    """
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self._undo: list[Graph] = []
+        self._redo: list[Graph] = []
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def apply(self, command: Any) -> Graph:
+        op = check_shape(command)
+        if op == "undo":
+            if not self._undo:
+                raise CommandError("Nothing to undo.")
+            self._redo.append(self.graph)
+            self.graph = self._undo.pop()
+        elif op == "redo":
+            if not self._redo:
+                raise CommandError("Nothing to redo.")
+            self._undo.append(self.graph)
+            self.graph = self._redo.pop()
+        else:
+            new = apply_command(self.graph, command)
+            self._undo = [*self._undo[-(MAX_HISTORY - 1):], self.graph]
+            self._redo.clear()
+            self.graph = new
+        return self.graph
+
+
+# -- field checks --------------------------------------------------------------------------
+def _existing(graph: Graph, cmd: dict[str, Any], field: str) -> str:
+    node_id = cmd[field]
+    if not isinstance(node_id, str) or node_id not in graph.nodes:
+        raise CommandError(f"'{field}' names no node of the graph. Received: {_short(node_id)}.")
+    return node_id
+
+
+def _new_id(graph: Graph, requested: Any, type_name: str | None) -> str:
+    if requested is None:
+        base = re.sub(r"(?<!^)(?=[A-Z])", "_", type_name or "node").lower()
+        n = 1
+        while f"{base}_{n}" in graph.nodes:
+            n += 1
+        return f"{base}_{n}"
+    if not isinstance(requested, str) or not requested.strip() or len(requested) > 200:
+        raise CommandError(f"A node name must be a non-empty string. Received: {_short(requested)}.")
+    if any(ch in requested for ch in FORBIDDEN_ID_CHARS) or requested != requested.strip():
+        raise CommandError(
+            f"Invalid name {requested!r}: no {FORBIDDEN_ID_CHARS!r} and no surrounding spaces."
+        )
+    if requested in graph.nodes:
+        raise CommandError(f"A node named {requested!r} already exists.")
+    return requested
+
+
+def _string(cmd: dict[str, Any], field: str) -> str:
+    value = cmd[field]
+    if not isinstance(value, str) or not value:
+        raise CommandError(f"'{field}' must be a non-empty string. Received: {_short(value)}.")
+    return value
+
+
+def _port(cmd: dict[str, Any], field: str, default: int) -> int:
+    value = cmd.get(field, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < _MAX_PORT:
+        raise CommandError(f"'{field}' must be an int in [0, {_MAX_PORT}). Received: {_short(value)}.")
+    return value
+
+
+def _pos(value: Any) -> tuple[float, float]:
+    ok = isinstance(value, (list, tuple)) and len(value) == 2 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        and abs(v) < 1e7 for v in value
+    )
+    if not ok:
+        raise CommandError(f"'pos' must be [x, y] with finite numbers. Received: {_short(value)}.")
+    return (float(value[0]), float(value[1]))
+
+
+def _check_json_value(value: Any, where: str, depth: int = 0) -> None:
+    """Settings must stay plain, finite JSON so the graph can always be saved."""
+    if depth > 20:
+        raise CommandError(f"Value for {where} is nested too deeply.")
+    if value is None or isinstance(value, (bool, str)):
+        return
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise CommandError(f"Value for {where} must be finite. Received: {value!r}.")
+        return
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _check_json_value(item, where, depth + 1)
+        return
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        for item in value.values():
+            _check_json_value(item, where, depth + 1)
+        return
+    raise CommandError(f"Value for {where} must be JSON data. Received: {_short(value)}.")
+
+
+def keras_reason(exc: Exception) -> str:
+    """The useful part of a Keras deserialization error (it also dumps the whole config)."""
+    text = str(exc)
+    marker = "Exception encountered:"
+    return text.split(marker, 1)[1].strip() if marker in text else text
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

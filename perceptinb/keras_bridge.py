@@ -1,0 +1,337 @@
+"""Keras <-> Graph: import any Keras model as a graph, and build a graph back into a model.
+
+Import reads ``model.get_config()``, Keras' own stable description of a functional network:
+each layer with the list of calls made to it and, per call, where every input tensor came from
+(``keras_history = [layer, call, output]``). That already covers shared layers, multi-input and
+multi-output models, nested models and layers called with several tensors.
+
+Building walks the graph in topological order and calls one layer object per node, so the same
+code serves `to_keras` (symbolic tensors) and the canvas (cached layers keep their weights).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from perceptinb.catalog import POSITIONAL_MULTI_INPUT, jsonable, resolve_class
+from perceptinb.errors import GraphError
+from perceptinb.graph import INPUT_TYPE, MODEL_TYPES, Edge, Graph, Node
+
+_TENSOR = "__keras_tensor__"
+_SLOT = "__input__"
+
+
+# -- import --------------------------------------------------------------------------------
+def graph_from_keras(model: Any, *, trusted: bool = False) -> Graph:
+    """Describe `model` as a Graph, carrying its weights. See `Graph.from_keras`."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"Expected a keras.Model (Sequential or Functional). Received: {type(model).__name__}."
+        )
+    if isinstance(model, keras.Sequential):
+        graph = _from_sequential(model, trusted)
+    elif _is_functional(model):
+        graph = _from_functional(model, trusted)
+    else:
+        raise TypeError(
+            f"Cannot import subclassed model {type(model).__name__!r}: its architecture lives in "
+            "Python code, not in a graph. Build it with the functional API or Sequential."
+        )
+    graph.trusted = trusted
+    graph.validate()
+    return graph
+
+
+def _is_functional(model: Any) -> bool:
+    from keras.src.models.functional import Functional
+
+    return isinstance(model, Functional)
+
+
+def _from_sequential(model: Any, trusted: bool) -> Graph:
+    entries = model.get_config()["layers"]
+    # Sequential.get_config lists the InputLayer only once the model was built with an input.
+    layer_objects = list(model.layers)
+    nodes = []
+    for entry in entries:
+        layer = None if entry["class_name"] == INPUT_TYPE else layer_objects.pop(0)
+        nodes.append(_node_from_entry(entry, layer, trusted))
+    edges = [Edge(a.id, b.id) for a, b in zip(nodes, nodes[1:])]
+    graph = Graph(nodes, edges, name=model.name, model_class="Sequential")
+    _carry_weights(graph, model)
+    return graph
+
+
+def _from_functional(model: Any, trusted: bool) -> Graph:
+    config = model.get_config()
+    nodes: list[Node] = []
+    edges: list[Edge] = []
+    # `operations` also holds keras.ops calls made in the model (e.g. ``x + 3.0``).
+    operations = {op.name: op for op in getattr(model, "operations", model.layers)}
+    for entry in config["layers"]:
+        layer = operations[entry["name"]]
+        owner = _node_from_entry(entry, layer, trusted)
+        nodes.append(owner)
+        for call_index, call in enumerate(entry.get("inbound_nodes") or []):
+            node = owner
+            if call_index:
+                node = Node(_call_id(owner.id, call_index), owner.type, {}, shares=owner.id,
+                            module=owner.module)
+                nodes.append(node)
+            node.call = _call_template(call, node, edges)
+    inputs = [_call_id(name, idx) for name, idx, _ in _refs(config["input_layers"])]
+    # Keep the inputs first, in the model's input order, so rebuilding keeps that order.
+    nodes.sort(key=lambda n: inputs.index(n.id) if n.id in inputs else len(inputs))
+    outputs = [(_call_id(name, idx), port) for name, idx, port in _refs(config["output_layers"])]
+    graph = Graph(nodes, edges, name=model.name, model_class="Functional", outputs=outputs)
+    _carry_weights(graph, model)
+    return graph
+
+
+def _refs(value: list[Any]) -> list[tuple[str, int, int]]:
+    """``[name, call, port]`` or a list of them (Keras writes a bare one for single tensors)."""
+    if value and isinstance(value[0], str):
+        value = [value]
+    return [(str(name), int(idx), int(port)) for name, idx, port in value]
+
+
+def _call_id(layer_name: str, call_index: int) -> str:
+    """Node id of the n-th call of a layer: its name, then ``name@1``, ``name@2``..."""
+    return layer_name if call_index == 0 else f"{layer_name}@{call_index}"
+
+
+def _node_from_entry(entry: dict[str, Any], layer: Any, trusted: bool) -> Node:
+    class_name = entry["class_name"]
+    settings = jsonable(entry.get("config", {}))
+    name = settings.get("name") or entry.get("name")
+    module = None
+    if class_name not in MODEL_TYPES and entry.get("module") not in ("keras.layers", "keras"):
+        module = {"module": entry.get("module"), "registered_name": entry.get("registered_name")}
+    node = Node(name, class_name, settings, module=module)
+    if class_name in MODEL_TYPES and layer is not None:
+        node.children = graph_from_keras(layer, trusted=trusted)
+        node.settings = {"name": name, "trainable": bool(settings.get("trainable", True))}
+    resolve_class(node, trusted=trusted)
+    return node
+
+
+def _call_template(call: dict[str, Any], node: Node, edges: list[Edge]) -> dict[str, Any] | None:
+    """Record the call's input tensors as edges; return its template if not the default."""
+    slots = 0
+
+    def replace(value: Any) -> Any:
+        nonlocal slots
+        if isinstance(value, dict) and value.get("class_name") == _TENSOR:
+            src, call_index, port = value["config"]["keras_history"]
+            edges.append(Edge(_call_id(src, call_index), node.id, port, slots))
+            slots += 1
+            return {_SLOT: slots - 1}
+        if isinstance(value, dict):
+            return {k: replace(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [replace(v) for v in value]
+        return value
+
+    args = replace(call.get("args", []))
+    kwargs = {k: v for k, v in replace(call.get("kwargs", {})).items() if v is not None}
+    template = {"args": args, "kwargs": jsonable(kwargs)}
+    return None if template == _default_template(node.type, slots) else template
+
+
+def _default_template(type_name: str, n_inputs: int) -> dict[str, Any]:
+    slots = [{_SLOT: i} for i in range(n_inputs)]
+    if n_inputs == 1:
+        return {"args": slots, "kwargs": {}}
+    if type_name in POSITIONAL_MULTI_INPUT:
+        return {"args": slots, "kwargs": {}}
+    return {"args": [slots], "kwargs": {}}
+
+
+def _carry_weights(graph: Graph, model: Any) -> None:
+    by_name = {layer.name: layer for layer in getattr(model, "operations", model.layers)}
+    for node in graph.nodes.values():
+        layer = by_name.get(node.id)
+        if (layer is not None and not node.is_model and node.shares is None
+                and getattr(layer, "weights", None)):
+            graph.weights[node.id] = layer.get_weights()
+
+
+# -- build ---------------------------------------------------------------------------------
+@dataclass
+class Trace:
+    """The result of evaluating a graph node by node.
+
+    Attributes:
+        outputs: Output tensors (flattened) per node id.
+        layers: The layer object each node called (shared calls map to the owner's layer).
+        errors: Message per node whose layer failed.
+        blocked: Nodes not evaluated because an upstream node failed.
+    """
+
+    outputs: dict[str, list[Any]] = field(default_factory=dict)
+    layers: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    blocked: set[str] = field(default_factory=set)
+
+
+LayerProvider = Callable[[Graph, Node, list[Any]], Any]
+
+
+def fresh_layer(graph: Graph, node: Node, inputs: list[Any]) -> Any:
+    """A new layer for `node` (a new nested model for model nodes)."""
+    if node.children is not None:
+        return graph_to_keras(node.children)
+    cls = resolve_class(node, trusted=graph.trusted)
+    if graph.trusted:
+        from keras.src.saving.serialization_lib import SafeModeScope
+
+        with SafeModeScope(False):  # the user vouched for this graph (e.g. a Lambda layer)
+            return cls.from_config(node.settings)
+    return cls.from_config(node.settings)
+
+
+def trace(graph: Graph, make_layer: LayerProvider) -> Trace:
+    """Evaluate `graph` symbolically, one node at a time, recording errors per node."""
+    import keras
+
+    result = Trace()
+    owner_layers: dict[str, Any] = {}
+    for node_id in graph.topological_order():
+        node = graph.nodes[node_id]
+        incoming = graph.inputs_of(node_id)
+        failed_upstream = [e.src for e in incoming if e.src not in result.outputs]
+        if failed_upstream:
+            result.blocked.add(node_id)
+            continue
+        try:
+            if node.is_input:
+                layer = make_layer(graph, node, [])
+                result.layers[node_id] = layer
+                result.outputs[node_id] = [layer.output]
+                continue
+            inputs = _gather_inputs(graph, node, incoming, result.outputs)
+            owner = graph.owner(node_id)
+            layer = owner_layers.get(owner.id)
+            if layer is None:
+                layer = make_layer(graph, owner, inputs)
+                owner_layers[owner.id] = layer
+            result.layers[node_id] = layer
+            args, kwargs = fill_template(node, inputs)
+            outputs = layer(*args, **kwargs)
+            result.outputs[node_id] = list(keras.tree.flatten(outputs))
+        except Exception as exc:  # any Keras failure is shown on the block, not raised
+            result.errors[node_id] = _describe(exc)
+    return result
+
+
+def _gather_inputs(graph: Graph, node: Node, incoming: list[Edge], outputs: dict) -> list[Any]:
+    if not incoming:
+        raise GraphError(f"{node.type} {node.id!r} has no input: connect a block to it.")
+    ports = [e.dst_port for e in incoming]
+    if ports != list(range(len(ports))):
+        raise GraphError(f"{node.id!r} has gaps in its input ports {ports}.")
+    values = []
+    for e in incoming:
+        produced = outputs[e.src]
+        if e.src_port >= len(produced):
+            raise GraphError(
+                f"{e.src!r} has {len(produced)} output(s); {node.id!r} reads output {e.src_port}."
+            )
+        values.append(produced[e.src_port])
+    return values
+
+
+def fill_template(node: Node, inputs: list[Any]) -> tuple[list[Any], dict[str, Any]]:
+    """Positional and keyword arguments for calling `node`'s layer on `inputs`."""
+    template = node.call or _default_template(node.type, len(inputs))
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, dict) and set(value) == {_SLOT}:
+            return inputs[value[_SLOT]]
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        return value
+
+    return fill(template.get("args", [])), fill(template.get("kwargs", {}))
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 1200 else text[:1200] + "..."
+
+
+def graph_to_keras(graph: Graph) -> Any:
+    """Build `graph` into a new keras.Model. See `Graph.to_keras`."""
+    return build(graph, with_carried_weights(fresh_layer))[0]
+
+
+def build(graph: Graph, make_layer: LayerProvider) -> tuple[Any, Trace]:
+    """Build `graph` into a keras.Model with layers from `make_layer`; also return the trace.
+
+    Raises:
+        GraphError: naming the first node that failed, or if the graph has no input.
+    """
+    import keras
+
+    result = trace(graph, make_layer)
+    if result.errors:
+        node_id, message = next(iter(result.errors.items()))
+        raise GraphError(f"Cannot build the model: node {node_id!r} failed: {message}")
+    inputs = [result.outputs[nid][0] for nid in graph.input_ids]
+    outputs = [result.outputs[nid][port] for nid, port in graph.output_refs if nid in result.outputs]
+    if not inputs:
+        raise GraphError("Cannot build the model: the graph has no InputLayer.")
+    if graph.model_class == "Sequential" and _is_chain(graph):
+        order = graph.topological_order()
+        return keras.Sequential([result.layers[nid] for nid in order], name=graph.name), result
+    model = keras.Model(
+        inputs=inputs[0] if len(inputs) == 1 else inputs,
+        outputs=outputs[0] if len(outputs) == 1 else outputs,
+        name=graph.name,
+    )
+    return model, result
+
+
+def _is_chain(graph: Graph) -> bool:
+    return len(graph.input_ids) == 1 and all(
+        len(graph.inputs_of(n)) <= 1 and len(graph.outputs_of(n)) <= 1 for n in graph.nodes
+    ) and not any(n.shares for n in graph.nodes.values())
+
+
+def with_carried_weights(make_layer: LayerProvider) -> LayerProvider:
+    """Wrap a provider so each new layer is built and gets the graph's carried weights."""
+
+    def provide(graph: Graph, node: Node, inputs: list[Any]) -> Any:
+        layer = make_layer(graph, node, inputs)
+        carried = graph.weights.get(node.id)
+        if carried and not node.is_input and not node.is_model:
+            args, kwargs = fill_template(node, inputs)
+            layer(*args, **kwargs)  # builds the variables so the weights can be set
+            set_weights_if_compatible(layer, carried)
+        return layer
+
+    return provide
+
+
+def set_weights_if_compatible(layer: Any, weights: list[Any]) -> bool:
+    """Restore `weights` unless an edit changed their shapes (then keep the fresh init)."""
+    current = layer.get_weights()
+    if len(current) != len(weights) or any(
+        tuple(a.shape) != tuple(b.shape) for a, b in zip(current, weights)
+    ):
+        return False
+    layer.set_weights(weights)
+    return True
+
+
+def config_key(node: Node) -> str:
+    """A stable text key of what determines a node's layer (not its position or name)."""
+    settings = {k: v for k, v in node.settings.items() if k != "name"}
+    return json.dumps([node.type, settings, node.module], sort_keys=True, default=str)

@@ -1,0 +1,1 @@
+"""Jupyter widgets: thin classes that hold traits and route messages to the pure modules."""

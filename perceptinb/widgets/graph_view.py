@@ -1,0 +1,90 @@
+"""The display snapshot of a graph that the canvas front end draws (the `graph_view` trait).
+
+Pure data in, pure data out: shapes, parameter counts and errors come from a `Trace`, so this
+module is tested without a browser. Settings are left out on purpose: only the selected node's
+settings travel (the `details` trait), which keeps each update small on big models.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from perceptinb.catalog import category_of
+from perceptinb.graph import Graph, Node
+from perceptinb.keras_bridge import Trace
+
+
+def shape_text(tensors: list[Any]) -> str:
+    return " · ".join(str(tuple(t.shape)).replace(",)", ")") for t in tensors)
+
+
+def param_count(layer: Any) -> int:
+    try:
+        return int(layer.count_params()) if getattr(layer, "built", False) else 0
+    except Exception:  # an unbuilt or broken layer has no parameter count to show
+        return 0
+
+
+def node_view(graph: Graph, node: Node, result: Trace, children: dict[str, Any]) -> dict[str, Any]:
+    layer = result.layers.get(node.id)
+    group = None
+    if node.children is not None and node.shares is None:
+        child_trace = children.get(node.id)
+        group = build_graph_view(node.children, child_trace or Trace(), {}, version=0)
+    return {
+        "id": node.id,
+        "type": node.type,
+        "category": category_of(node.type),
+        "shape": shape_text(result.outputs.get(node.id, [])),
+        "params": 0 if node.shares or layer is None else param_count(layer),
+        "error": result.errors.get(node.id),
+        "blocked": node.id in result.blocked,
+        "pos": list(node.pos) if node.pos is not None else None,
+        "shares": node.shares,
+        "n_inputs": len(graph.inputs_of(node.id)),
+        "n_outputs": len(result.outputs.get(node.id, [])) or 1,
+        "group": group,
+    }
+
+
+def build_graph_view(
+    graph: Graph, result: Trace, children: dict[str, Trace], *, version: int
+) -> dict[str, Any]:
+    """The `graph_view` trait: nodes with shapes/params/errors, edges, and nested groups."""
+    view = {
+        "version": version,
+        "name": graph.name,
+        "synthetic": False,
+        "nodes": [node_view(graph, n, result, children) for n in graph.nodes.values()],
+        "edges": [
+            {"src": e.src, "dst": e.dst, "src_port": e.src_port, "dst_port": e.dst_port}
+            for e in graph.edges
+        ],
+    }
+    return view
+
+
+def node_details(graph: Graph, path: str, view: dict[str, Any]) -> dict[str, Any]:
+    """The `details` trait for the selected node (``group/child`` paths reach nested nodes)."""
+    *groups, leaf = path.split("/")
+    node_views = view["nodes"]
+    for group_id in groups:
+        node = graph.nodes.get(group_id)
+        group_view = next((v for v in node_views if v["id"] == group_id), None)
+        if node is None or node.children is None or group_view is None or not group_view["group"]:
+            return {}
+        graph, node_views = node.children, group_view["group"]["nodes"]
+    node = graph.nodes.get(leaf)
+    shown = next((v for v in node_views if v["id"] == leaf), None)
+    if node is None or shown is None:
+        return {}
+    owner = graph.owner(leaf)
+    return {
+        "id": path,
+        "type": node.type,
+        "shape": shown["shape"],
+        "params": shown["params"],
+        "error": shown["error"],
+        "shares": node.shares,
+        "settings": owner.settings,
+    }
