@@ -39,7 +39,7 @@ CATEGORIES = (*dict.fromkeys(_CATEGORY_BY_PACKAGE.values()), "other")
 POSITIONAL_MULTI_INPUT = frozenset({"MultiHeadAttention", "GroupedQueryAttention"})
 # Starting values for constructor arguments that Keras requires, so a palette click can add a
 # working block at once. The user edits them afterwards.
-_REQUIRED_ARG_DEFAULTS: dict[str, Any] = {
+REQUIRED_ARG_DEFAULTS: dict[str, Any] = {
     "units": 32,
     "filters": 16,
     "kernel_size": 3,
@@ -103,8 +103,13 @@ def palette_entries() -> list[dict[str, str]]:
         if name not in _NOT_PLACEABLE and name not in UNSAFE_TYPES
     ]
     entries += [{"type": name, "category": "custom"} for name in _registered_custom_layers()]
-    return sorted(entries, key=lambda e: (CATEGORIES.index(e["category"])
-                                          if e["category"] in CATEGORIES else 99, e["type"]))
+    return sorted(
+        entries,
+        key=lambda e: (
+            CATEGORIES.index(e["category"]) if e["category"] in CATEGORIES else 99,
+            e["type"],
+        ),
+    )
 
 
 def _registered_custom_layers() -> list[str]:
@@ -196,15 +201,17 @@ def default_settings(type_name: str, name: str) -> dict[str, Any]:
     cls = resolve_class(Node(name, type_name))
     kwargs = {"name": name}
     for param in inspect.signature(cls.__init__).parameters.values():
-        if param.default is inspect.Parameter.empty and param.kind in (
-            param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY
-        ) and param.name != "self":
-            if param.name not in _REQUIRED_ARG_DEFAULTS:
+        if (
+            param.default is inspect.Parameter.empty
+            and param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY)
+            and param.name != "self"
+        ):
+            if param.name not in REQUIRED_ARG_DEFAULTS:
                 raise GraphError(
                     f"Cannot add {type_name} without settings: it requires {param.name!r}. "
                     f"Pass settings={{{param.name!r}: ...}}."
                 )
-            kwargs[param.name] = _REQUIRED_ARG_DEFAULTS[param.name]
+            kwargs[param.name] = REQUIRED_ARG_DEFAULTS[param.name]
     try:
         return jsonable(cls(**kwargs).get_config())
     except Exception as exc:  # Keras raises many types for bad arguments

@@ -150,8 +150,10 @@ def _connect(graph: Graph, cmd: dict[str, Any]) -> None:
 def _disconnect(graph: Graph, cmd: dict[str, Any]) -> None:
     src, dst = _existing(graph, cmd, "src"), _existing(graph, cmd, "dst")
     matches = [
-        e for e in graph.edges
-        if e.src == src and e.dst == dst
+        e
+        for e in graph.edges
+        if e.src == src
+        and e.dst == dst
         and ("src_port" not in cmd or e.src_port == cmd["src_port"])
         and ("dst_port" not in cmd or e.dst_port == cmd["dst_port"])
     ]
@@ -163,8 +165,10 @@ def _disconnect(graph: Graph, cmd: dict[str, Any]) -> None:
     # Later inputs move down one port so the ports stay contiguous (0..n-1).
     graph.edges = [
         Edge(e.src, e.dst, e.src_port, e.dst_port - 1)
-        if e.dst == dst and e.dst_port > removed.dst_port else e
-        for e in graph.edges if e != removed
+        if e.dst == dst and e.dst_port > removed.dst_port
+        else e
+        for e in graph.edges
+        if e != removed
     ]
 
 
@@ -186,7 +190,8 @@ def _set(graph: Graph, cmd: dict[str, Any]) -> None:
             )
     elif key not in node.settings:
         raise CommandError(
-            f"{node.type} has no setting {key!r}. Expected one of: {', '.join(sorted(node.settings))}."
+            f"{node.type} has no setting {key!r}. "
+            f"Expected one of: {', '.join(sorted(node.settings))}."
         )
     config = {**node.settings, key: value}
     node.settings = config if node.is_model else _validated_config(node, config)
@@ -280,7 +285,7 @@ class History:
             self.graph = self._redo.pop()
         else:
             new = apply_command(self.graph, command)
-            self._undo = [*self._undo[-(MAX_HISTORY - 1):], self.graph]
+            self._undo = [*self._undo[-(MAX_HISTORY - 1) :], self.graph]
             self._redo.clear()
             self.graph = new
         return self.graph
@@ -302,7 +307,9 @@ def _new_id(graph: Graph, requested: Any, type_name: str | None) -> str:
             n += 1
         return f"{base}_{n}"
     if not isinstance(requested, str) or not requested.strip() or len(requested) > 200:
-        raise CommandError(f"A node name must be a non-empty string. Received: {_short(requested)}.")
+        raise CommandError(
+            f"A node name must be a non-empty string. Received: {_short(requested)}."
+        )
     if any(ch in requested for ch in FORBIDDEN_ID_CHARS) or requested != requested.strip():
         raise CommandError(
             f"Invalid name {requested!r}: no {FORBIDDEN_ID_CHARS!r} and no surrounding spaces."
@@ -322,14 +329,23 @@ def _string(cmd: dict[str, Any], field: str) -> str:
 def _port(cmd: dict[str, Any], field: str, default: int) -> int:
     value = cmd.get(field, default)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < _MAX_PORT:
-        raise CommandError(f"'{field}' must be an int in [0, {_MAX_PORT}). Received: {_short(value)}.")
+        raise CommandError(
+            f"'{field}' must be an int in [0, {_MAX_PORT}). Received: {_short(value)}."
+        )
     return value
 
 
 def _pos(value: Any) -> tuple[float, float]:
-    ok = isinstance(value, (list, tuple)) and len(value) == 2 and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-        and abs(v) < 1e7 for v in value
+    ok = (
+        isinstance(value, (list, tuple))
+        and len(value) == 2
+        and all(
+            isinstance(v, (int, float))
+            and not isinstance(v, bool)
+            and math.isfinite(v)
+            and abs(v) < 1e7
+            for v in value
+        )
     )
     if not ok:
         raise CommandError(f"'pos' must be [x, y] with finite numbers. Received: {_short(value)}.")

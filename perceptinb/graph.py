@@ -248,7 +248,7 @@ class Graph:
             if nxt is None:
                 return candidates
             if nxt in seen:
-                return path[seen[nxt]:] + [nxt]
+                return path[seen[nxt] :] + [nxt]
             seen[nxt] = len(path)
             path.append(nxt)
 

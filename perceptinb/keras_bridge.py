@@ -80,8 +80,13 @@ def _from_functional(model: Any, trusted: bool) -> Graph:
         for call_index, call in enumerate(entry.get("inbound_nodes") or []):
             node = owner
             if call_index:
-                node = Node(_call_id(owner.id, call_index), owner.type, {}, shares=owner.id,
-                            module=owner.module)
+                node = Node(
+                    _call_id(owner.id, call_index),
+                    owner.type,
+                    {},
+                    shares=owner.id,
+                    module=owner.module,
+                )
                 nodes.append(node)
             node.call = _call_template(call, node, edges)
     inputs = [_call_id(name, idx) for name, idx, _ in _refs(config["input_layers"])]
@@ -156,8 +161,12 @@ def _carry_weights(graph: Graph, model: Any) -> None:
     by_name = {layer.name: layer for layer in getattr(model, "operations", model.layers)}
     for node in graph.nodes.values():
         layer = by_name.get(node.id)
-        if (layer is not None and not node.is_model and node.shares is None
-                and getattr(layer, "weights", None)):
+        if (
+            layer is not None
+            and not node.is_model
+            and node.shares is None
+            and getattr(layer, "weights", None)
+        ):
             graph.weights[node.id] = layer.get_weights()
 
 
@@ -285,10 +294,12 @@ def build(graph: Graph, make_layer: LayerProvider) -> tuple[Any, Trace]:
         node_id, message = next(iter(result.errors.items()))
         raise GraphError(f"Cannot build the model: node {node_id!r} failed: {message}")
     inputs = [result.outputs[nid][0] for nid in graph.input_ids]
-    outputs = [result.outputs[nid][port] for nid, port in graph.output_refs if nid in result.outputs]
+    outputs = [
+        result.outputs[nid][port] for nid, port in graph.output_refs if nid in result.outputs
+    ]
     if not inputs:
         raise GraphError("Cannot build the model: the graph has no InputLayer.")
-    if graph.model_class == "Sequential" and _is_chain(graph):
+    if graph.model_class == "Sequential" and is_chain(graph):
         order = graph.topological_order()
         return keras.Sequential([result.layers[nid] for nid in order], name=graph.name), result
     model = keras.Model(
@@ -299,10 +310,12 @@ def build(graph: Graph, make_layer: LayerProvider) -> tuple[Any, Trace]:
     return model, result
 
 
-def _is_chain(graph: Graph) -> bool:
-    return len(graph.input_ids) == 1 and all(
-        len(graph.inputs_of(n)) <= 1 and len(graph.outputs_of(n)) <= 1 for n in graph.nodes
-    ) and not any(n.shares for n in graph.nodes.values())
+def is_chain(graph: Graph) -> bool:
+    return (
+        len(graph.input_ids) == 1
+        and all(len(graph.inputs_of(n)) <= 1 and len(graph.outputs_of(n)) <= 1 for n in graph.nodes)
+        and not any(n.shares for n in graph.nodes.values())
+    )
 
 
 def with_carried_weights(make_layer: LayerProvider) -> LayerProvider:

@@ -118,8 +118,12 @@ def _parse_body(data: dict[str, Any], where: str) -> Graph:
         _expect(outputs, list, f"{where}outputs")
         parsed = []
         for i, ref in enumerate(outputs):
-            if not (isinstance(ref, list) and len(ref) == 2 and isinstance(ref[0], str)
-                    and _is_port(ref[1])):
+            if not (
+                isinstance(ref, list)
+                and len(ref) == 2
+                and isinstance(ref[0], str)
+                and _is_port(ref[1])
+            ):
                 raise GraphError(
                     f"Invalid {where}outputs[{i}]: expected [node_id, port]. Received: {ref!r}."
                 )
@@ -169,9 +173,7 @@ def _parse_edge(raw: Any, where: str) -> Edge:
     ports = {k: raw.get(k, 0) for k in ("src_port", "dst_port")}
     for key, port in ports.items():
         if not _is_port(port):
-            raise GraphError(
-                f"Invalid {where}.{key}: expected an int >= 0. Received: {port!r}."
-            )
+            raise GraphError(f"Invalid {where}.{key}: expected an int >= 0. Received: {port!r}.")
     return Edge(src, dst, ports["src_port"], ports["dst_port"])
 
 

@@ -66,32 +66,48 @@ def gru_multi_output_layer() -> keras.Model:
 def application(name: str) -> keras.Model:
     constructors = {
         "MobileNetV2": lambda: keras.applications.MobileNetV2(
-            weights=None, input_shape=(32, 32, 3), alpha=0.35, classes=5),
+            weights=None, input_shape=(32, 32, 3), alpha=0.35, classes=5
+        ),
         "ResNet50": lambda: keras.applications.ResNet50(
-            weights=None, input_shape=(32, 32, 3), classes=5),
+            weights=None, input_shape=(32, 32, 3), classes=5
+        ),
         "DenseNet121": lambda: keras.applications.DenseNet121(
-            weights=None, input_shape=(32, 32, 3), classes=5),
+            weights=None, input_shape=(32, 32, 3), classes=5
+        ),
         "EfficientNetB0": lambda: keras.applications.EfficientNetB0(
-            weights=None, input_shape=(32, 32, 3), classes=5),
+            weights=None, input_shape=(32, 32, 3), classes=5
+        ),
         "MobileNetV3Small": lambda: keras.applications.MobileNetV3Small(
-            weights=None, input_shape=(32, 32, 3), classes=5),
-        "VGG16": lambda: keras.applications.VGG16(
-            weights=None, input_shape=(32, 32, 3), classes=5),
+            weights=None, input_shape=(32, 32, 3), classes=5
+        ),
+        "VGG16": lambda: keras.applications.VGG16(weights=None, input_shape=(32, 32, 3), classes=5),
         "ConvNeXtTiny": lambda: keras.applications.ConvNeXtTiny(
-            weights=None, input_shape=(32, 32, 3), classes=5),
+            weights=None, input_shape=(32, 32, 3), classes=5
+        ),
         "InceptionV3": lambda: keras.applications.InceptionV3(
-            weights=None, input_shape=(75, 75, 3), classes=5),
+            weights=None, input_shape=(75, 75, 3), classes=5
+        ),
         "Xception": lambda: keras.applications.Xception(
-            weights=None, input_shape=(71, 71, 3), classes=5),
+            weights=None, input_shape=(71, 71, 3), classes=5
+        ),
         "NASNetMobile": lambda: keras.applications.NASNetMobile(
-            weights=None, input_shape=(32, 32, 3), classes=5),
+            weights=None, input_shape=(32, 32, 3), classes=5
+        ),
     }
     return constructors[name]()
 
 
 APPLICATIONS = [
-    "MobileNetV2", "ResNet50", "DenseNet121", "EfficientNetB0", "MobileNetV3Small", "VGG16",
-    "ConvNeXtTiny", "InceptionV3", "Xception", "NASNetMobile",
+    "MobileNetV2",
+    "ResNet50",
+    "DenseNet121",
+    "EfficientNetB0",
+    "MobileNetV3Small",
+    "VGG16",
+    "ConvNeXtTiny",
+    "InceptionV3",
+    "Xception",
+    "NASNetMobile",
 ]
 SMALL_MODELS = {
     "sequential_cnn": sequential_cnn,

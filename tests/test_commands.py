@@ -109,39 +109,87 @@ def test_history_undo_redo(cnn: pnb.Graph) -> None:
 
 
 # -- property-based: long random streams of valid and hostile commands ----------------------
-node_names = st.sampled_from(["image", "conv", "pool", "flatten", "dropout", "dense", "ghost",
-                              "dense_1", "concatenate_1", "", None, 7])
+node_names = st.sampled_from(
+    [
+        "image",
+        "conv",
+        "pool",
+        "flatten",
+        "dropout",
+        "dense",
+        "ghost",
+        "dense_1",
+        "concatenate_1",
+        "",
+        None,
+        7,
+    ]
+)
 garbage = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=5),
-    st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(),
-                                                         max_size=2),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
 )
 setting_values = st.one_of(
-    st.integers(min_value=-3, max_value=64), st.sampled_from(["relu", "same", "valid", "tanh"]),
-    st.lists(st.integers(min_value=0, max_value=4), max_size=3), garbage,
+    st.integers(min_value=-3, max_value=64),
+    st.sampled_from(["relu", "same", "valid", "tanh"]),
+    st.lists(st.integers(min_value=0, max_value=4), max_size=3),
+    garbage,
 )
 commands = st.one_of(
-    st.fixed_dictionaries({"op": st.just("add"),
-                           "type": st.sampled_from(["Dense", "Concatenate", "Dropout",
-                                                    "Flatten", "Nope", "Lambda"])}),
+    st.fixed_dictionaries(
+        {
+            "op": st.just("add"),
+            "type": st.sampled_from(
+                ["Dense", "Concatenate", "Dropout", "Flatten", "Nope", "Lambda"]
+            ),
+        }
+    ),
     st.fixed_dictionaries({"op": st.just("remove"), "node": node_names}),
-    st.fixed_dictionaries({"op": st.sampled_from(["connect", "disconnect"]),
-                           "src": node_names, "dst": node_names}),
-    st.fixed_dictionaries({"op": st.just("set"), "node": node_names,
-                           "key": st.sampled_from(["units", "rate", "activation", "filters",
-                                                   "kernel_size", "padding", "name", "bogus"]),
-                           "value": setting_values}),
+    st.fixed_dictionaries(
+        {"op": st.sampled_from(["connect", "disconnect"]), "src": node_names, "dst": node_names}
+    ),
+    st.fixed_dictionaries(
+        {
+            "op": st.just("set"),
+            "node": node_names,
+            "key": st.sampled_from(
+                [
+                    "units",
+                    "rate",
+                    "activation",
+                    "filters",
+                    "kernel_size",
+                    "padding",
+                    "name",
+                    "bogus",
+                ]
+            ),
+            "value": setting_values,
+        }
+    ),
     st.fixed_dictionaries({"op": st.just("rename"), "node": node_names, "name": node_names}),
-    st.fixed_dictionaries({"op": st.just("move"), "node": node_names,
-                           "pos": st.one_of(garbage, st.tuples(st.floats(), st.floats()))}),
+    st.fixed_dictionaries(
+        {
+            "op": st.just("move"),
+            "node": node_names,
+            "pos": st.one_of(garbage, st.tuples(st.floats(), st.floats())),
+        }
+    ),
     st.fixed_dictionaries({"op": st.sampled_from(["undo", "redo", "warp", 3, None])}),
     garbage,
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(stream=st.lists(commands, min_size=1, max_size=40))
 def test_random_command_streams(cnn: pnb.Graph, stream: list) -> None:
     history = History(cnn)

@@ -20,8 +20,11 @@ def _outputs(model: keras.Model, inputs: list[np.ndarray]) -> list[np.ndarray]:
 def _layer_summary(model: keras.Model) -> list[tuple[str, str, str]]:
     """(name, class, config) of every layer, the configs normalized through JSON."""
     return [
-        (layer.name, type(layer).__name__,
-         json.dumps(pnb.catalog.jsonable(layer.get_config()), sort_keys=True, default=str))
+        (
+            layer.name,
+            type(layer).__name__,
+            json.dumps(pnb.catalog.jsonable(layer.get_config()), sort_keys=True, default=str),
+        )
         for layer in model.layers
     ]
 

@@ -84,7 +84,9 @@ def test_invalid_json_and_nan_are_refused() -> None:
 
 def lambda_doc() -> dict:
     return {
-        "format": "perceptinb.graph", "schema_version": 1, "name": "m",
+        "format": "perceptinb.graph",
+        "schema_version": 1,
+        "name": "m",
         "nodes": [
             {"id": "x", "type": "InputLayer", "settings": {"batch_shape": [None, 2], "name": "x"}},
             {"id": "f", "type": "Lambda", "settings": {"name": "f", "function": "evil"}},
@@ -102,7 +104,9 @@ def test_lambda_is_refused_unless_trusted() -> None:
 def test_loading_never_imports_modules_named_in_the_file() -> None:
     data = lambda_doc()
     data["nodes"][1] = {
-        "id": "f", "type": "Evil", "settings": {"name": "f"},
+        "id": "f",
+        "type": "Evil",
+        "settings": {"name": "f"},
         "module": {"module": "pnb_would_be_imported", "registered_name": "Evil"},
     }
     with pytest.raises(pnb.GraphError, match="unknown layer class 'Evil'"):
@@ -112,13 +116,16 @@ def test_loading_never_imports_modules_named_in_the_file() -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner,
-                                                                max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_any_corruption_gives_graph_error_or_a_valid_graph(doc_text: str, data) -> None:
     """Replace one random field anywhere in a real document: loading either succeeds with a

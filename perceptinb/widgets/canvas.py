@@ -213,9 +213,16 @@ def _initial_graph(source: Any, input_shape: Any, trusted: bool) -> Graph:
         if input_shape is not None:
             shape = _shape_tuple(input_shape)
             graph.nodes["input"] = Node(
-                "input", INPUT_TYPE,
-                {"batch_shape": [None, *shape], "dtype": "float32", "sparse": False,
-                 "ragged": False, "name": "input", "optional": False},
+                "input",
+                INPUT_TYPE,
+                {
+                    "batch_shape": [None, *shape],
+                    "dtype": "float32",
+                    "sparse": False,
+                    "ragged": False,
+                    "name": "input",
+                    "optional": False,
+                },
             )
         return graph
     import keras
