@@ -80,7 +80,7 @@ blocks after it show as blocked. Undo brings it back.""",
     ),
     (
         "code",
-        """canvas.apply({"op": "set", "node": "conv_2", "key": "kernel_size", "value": [9, 9]})
+        """canvas.apply({"op": "set", "node": "pool", "key": "pool_size", "value": [9, 9]})
 print(canvas.errors)
 canvas.undo()
 print(canvas.errors)""",

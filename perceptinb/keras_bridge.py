@@ -12,6 +12,7 @@ code serves `to_keras` (symbolic tensors) and the canvas (cached layers keep the
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -271,8 +272,15 @@ def fill_template(node: Node, inputs: list[Any]) -> tuple[list[Any], dict[str, A
     return fill(template.get("args", [])), fill(template.get("kwargs", {}))
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _describe(exc: Exception) -> str:
-    text = str(exc).strip() or type(exc).__name__
+    """The message a user needs: Keras wraps call errors in boilerplate (the layer name, the
+    argument dump, terminal colours), which a block has no room for."""
+    text = _ANSI.sub("", str(exc)).strip()
+    text = re.sub(r"^Exception encountered when calling [\w.]+\(\)\.\s*", "", text)
+    text = text.split("\n\nArguments received by", 1)[0].strip() or type(exc).__name__
     return text if len(text) <= 1200 else text[:1200] + "..."
 
 

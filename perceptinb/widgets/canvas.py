@@ -120,8 +120,8 @@ class Canvas(anywidget.AnyWidget):
         with self._lock:
             return build(self._history.graph, self._cached_layer)[0]
 
-    def apply(self, command: dict[str, Any]) -> Graph:
-        """Apply one command and refresh the canvas; returns the new graph.
+    def apply(self, command: dict[str, Any]) -> None:
+        """Apply one command and refresh the canvas (shapes, errors, details).
 
         Raises:
             CommandError: the command is invalid; nothing changed.
@@ -129,13 +129,12 @@ class Canvas(anywidget.AnyWidget):
         with self._lock:
             self._history.apply(command)
             self._refresh()
-        return self.graph
 
-    def undo(self) -> Graph:
-        return self.apply({"op": "undo"})
+    def undo(self) -> None:
+        self.apply({"op": "undo"})
 
-    def redo(self) -> Graph:
-        return self.apply({"op": "redo"})
+    def redo(self) -> None:
+        self.apply({"op": "redo"})
 
     def to_code(self) -> str:
         return self._history.graph.to_code()
