@@ -1,5 +1,5 @@
 # perceptinb developer entry points. `make lab` and `make test` work on a fresh machine with
-# Python 3.10+ and Node 18+; every other target is a building block of those two.
+# Python 3.10+ and Node 20.19+; every other target is a building block of those two.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python

@@ -1,0 +1,206 @@
+/**
+ * The sync contract between the Python kernel (perceptinb.widgets.canvas) and the browser.
+ *
+ * This file IS the contract documentation: the kernel is the source of truth and owns every
+ * trait below except `selected`. The browser renders that state and sends *commands*; it never
+ * sends a whole graph and holds no domain logic beyond layout and drawing.
+ *
+ * Traits (anywidget model attributes):
+ *
+ * | trait        | direction   | type                 | meaning                                  |
+ * |--------------|-------------|----------------------|------------------------------------------|
+ * | `graph_view` | Python → JS | {@link GraphView}    | the graph to draw; `version` bumps on change |
+ * | `selected`   | JS → Python | string               | id of the selected block, or ""          |
+ * | `details`    | Python → JS | {@link Details} | {} | settings of the selected block           |
+ * | `palette`    | Python → JS | {@link PaletteEntry}[] | layer types the user may add           |
+ * | `read_only`  | Python → JS | boolean              | no palette, no editing, selection only   |
+ * | `height`     | Python → JS | integer              | widget height in CSS pixels              |
+ *
+ * Custom messages (`model.send` / `model.on("msg:custom")`):
+ * - JS → Python: {@link CommandMessage} `{kind: "command", id, command}`
+ * - Python → JS: {@link CommandResultMessage} `{kind: "command_result", id, ok, error}`
+ *   Other `kind`s are ignored by this widget so the kernel can add messages later.
+ */
+
+/** Trait names, spelled once. */
+export const TRAITS = {
+  graphView: "graph_view",
+  selected: "selected",
+  details: "details",
+  palette: "palette",
+  readOnly: "read_only",
+  height: "height",
+} as const;
+
+/** Layer categories; anything else is drawn like "other". */
+export type Category =
+  | "core"
+  | "convolution"
+  | "pooling"
+  | "recurrent"
+  | "attention"
+  | "normalization"
+  | "regularization"
+  | "reshaping"
+  | "merging"
+  | "activation"
+  | "preprocessing"
+  | "input"
+  | "model"
+  | "other";
+
+/** One block of the graph. */
+export interface GraphNode {
+  /** Unique id within its graph (== Keras layer name for imported models). */
+  id: string;
+  /** Keras class name, e.g. "Conv2D". */
+  type: string;
+  category: Category | string;
+  /** Output shape text such as "(None, 26, 26, 8)", or "" when unknown. */
+  shape: string;
+  /** Parameter count of the layer. */
+  params: number;
+  /** This layer failed to build: the block turns red and shows the message. */
+  error: string | null;
+  /** An upstream layer failed, so this one could not be built: the block is greyed. */
+  blocked: boolean;
+  /**
+   * User-placed top-left corner in canvas world pixels (the same units the automatic layout
+   * uses), or null to let the automatic layout place it. The browser sends `move` on drop.
+   */
+  pos: [number, number] | null;
+  /** This block is a second call of a shared layer owned by node `shares`. */
+  shares: string | null;
+  n_inputs: number;
+  n_outputs: number;
+  /**
+   * A nested model. Drawn collapsed by default; the expand toggle lays out and draws the inner
+   * graph inside the block. Inner blocks get the path id "GROUPID/CHILDID" in the DOM, in
+   * `selected` and in commands that target them.
+   */
+  group: { nodes: GraphNode[]; edges: GraphEdge[] } | null;
+}
+
+/** A connection from output `src_port` of `src` to input `dst_port` of `dst`. */
+export interface GraphEdge {
+  src: string;
+  dst: string;
+  src_port: number;
+  dst_port: number;
+}
+
+/** The `graph_view` trait. */
+export interface GraphView {
+  /** Increments on every change; echoed as `data-version` on `.pnb-canvas` after drawing. */
+  version: number;
+  name: string;
+  synthetic: boolean;
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+/** A JSON value as found in a Keras `get_config()`. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * The `details` trait: computed by Python for the block named by `selected`; `{}` when nothing
+ * is selected. `settings` is the Keras `get_config()` of the layer.
+ */
+export interface Details {
+  id: string;
+  type: string;
+  shape: string;
+  params: number;
+  error: string | null;
+  settings: Record<string, JsonValue>;
+}
+
+/** One entry of the `palette` trait. */
+export interface PaletteEntry {
+  type: string;
+  category: Category | string;
+}
+
+/** Commands the browser may send. They mirror `Canvas.apply()` on the Python side. */
+export type Command =
+  | { op: "add"; type: string; settings?: Record<string, JsonValue>; id?: string; pos?: [number, number] }
+  | { op: "remove"; node: string }
+  | { op: "connect"; src: string; dst: string; src_port?: number; dst_port?: number }
+  | { op: "disconnect"; src: string; dst: string; src_port?: number; dst_port?: number }
+  | { op: "set"; node: string; key: string; value: JsonValue }
+  | { op: "rename"; node: string; name: string }
+  | { op: "move"; node: string; pos: [number, number] }
+  | { op: "undo" }
+  | { op: "redo" };
+
+/**
+ * JS → Python. `id` is an integer that increases with every command sent from this page (it is
+ * shared by all views on the page so that two views of one widget never reuse an id).
+ */
+export interface CommandMessage {
+  kind: "command";
+  id: number;
+  command: Command;
+}
+
+/** Python → JS: the answer to the command with the same `id`. */
+export interface CommandResultMessage {
+  kind: "command_result";
+  id: number;
+  ok: boolean;
+  error: string | null;
+}
+
+/** The subset of the anywidget model API this front end uses. */
+export interface AnyModel {
+  get(name: string): any;
+  set(name: string, value: unknown): void;
+  on(event: string, cb: (...args: any[]) => void): void;
+  off(event?: string | null, cb?: ((...args: any[]) => void) | null): void;
+  send(content: unknown, callbacks?: unknown, buffers?: unknown[]): void;
+  save_changes(): void;
+}
+
+/** Normalises a possibly partial/malformed graph_view into a safe GraphView. */
+export function normalizeGraphView(raw: unknown): GraphView {
+  const g = (raw && typeof raw === "object" ? raw : {}) as Partial<GraphView>;
+  return {
+    version: typeof g.version === "number" ? g.version : 0,
+    name: typeof g.name === "string" ? g.name : "",
+    synthetic: !!g.synthetic,
+    nodes: Array.isArray(g.nodes) ? g.nodes.map(normalizeNode) : [],
+    edges: Array.isArray(g.edges) ? g.edges.map(normalizeEdge) : [],
+  };
+}
+
+function normalizeNode(raw: Partial<GraphNode>): GraphNode {
+  const group = raw.group && typeof raw.group === "object" ? raw.group : null;
+  return {
+    id: String(raw.id ?? ""),
+    type: String(raw.type ?? ""),
+    category: String(raw.category ?? "other"),
+    shape: typeof raw.shape === "string" ? raw.shape : "",
+    params: typeof raw.params === "number" ? raw.params : 0,
+    error: typeof raw.error === "string" && raw.error ? raw.error : null,
+    blocked: !!raw.blocked,
+    pos: Array.isArray(raw.pos) && raw.pos.length === 2 ? [Number(raw.pos[0]), Number(raw.pos[1])] : null,
+    shares: typeof raw.shares === "string" && raw.shares ? raw.shares : null,
+    n_inputs: typeof raw.n_inputs === "number" ? raw.n_inputs : 1,
+    n_outputs: typeof raw.n_outputs === "number" ? raw.n_outputs : 1,
+    group: group
+      ? {
+          nodes: Array.isArray(group.nodes) ? group.nodes.map(normalizeNode) : [],
+          edges: Array.isArray(group.edges) ? group.edges.map(normalizeEdge) : [],
+        }
+      : null,
+  };
+}
+
+function normalizeEdge(raw: Partial<GraphEdge>): GraphEdge {
+  return {
+    src: String(raw.src ?? ""),
+    dst: String(raw.dst ?? ""),
+    src_port: typeof raw.src_port === "number" ? raw.src_port : 0,
+    dst_port: typeof raw.dst_port === "number" ? raw.dst_port : 0,
+  };
+}

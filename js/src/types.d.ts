@@ -1,0 +1,2 @@
+// Side-effect CSS imports are bundled by esbuild into <entry>.css.
+declare module "*.css";
