@@ -13,7 +13,7 @@ const MAX_BYTES = 300 * 1024; // anywidget syncs _esm with every widget instance
 /** output name -> entry module */
 const ENTRIES = {
   canvas: "src/canvas/index.ts",
-  // dashboard: "src/dashboard/index.ts",
+  dashboard: "src/dashboard/index.ts",
 };
 
 const options = {

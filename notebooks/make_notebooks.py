@@ -53,16 +53,19 @@ print(x.shape, y.shape)""",
     ],
     name="digits_cnn",
 )
-canvas = pnb.Canvas(model)
+canvas = pnb.Canvas(model, sample=x, target=y)
 canvas""",
     ),
     (
         "md",
-        """Click a block: its settings appear in the side panel, and `canvas.selected` follows
-in Python. Scroll to zoom, drag the background to pan, press `f` to fit.
+        """Every block shows what it does to the first digit: the input image, the feature maps
+of each convolution, the class scores. Click a block: the inspector shows the large view, a
+histogram of its values and its statistics, next to its settings; `canvas.selected` follows in
+Python. Scroll to zoom, drag the background to pan, press `f` to fit.
 
 ## Edit from Python
-Every edit is a command. An invalid one raises `pnb.CommandError` and changes nothing.""",
+Every edit is a command. An invalid one raises `pnb.CommandError` and changes nothing. Only the
+edited block and the blocks after it are recomputed.""",
     ),
     (
         "code",
@@ -71,7 +74,7 @@ try:
     canvas.apply({"op": "set", "node": "dense", "key": "units", "value": -1})
 except pnb.CommandError as err:
     print("refused:", err)
-print(canvas.graph.nodes["conv"].settings["filters"], "filters")""",
+print(canvas.graph.nodes["conv"].settings["filters"], "filters;", canvas.preview_stats)""",
     ),
     (
         "md",
@@ -116,6 +119,133 @@ pnb.Canvas(siamese, height=420)""",
 ]
 
 
+BUILD_FROM_SCRATCH = [
+    (
+        "md",
+        """# Build a model from a blank canvas
+
+Start from nothing but the input shape, add layers and wire them with commands, and get a
+`keras.Model` and readable Keras code out. The same commands are what the canvas sends when you
+click the palette, drag from a block's bottom handle to another block, or edit the settings form,
+so everything here can also be done (and undone) with the mouse.
+
+The data is scikit-learn's handwritten digits (8×8 grayscale images), so this runs offline.""",
+    ),
+    (
+        "code",
+        """import tempfile
+from pathlib import Path
+
+import keras
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+import perceptinb as pnb
+
+digits = load_digits()
+x = (digits.images / 16.0).astype("float32")[..., None]  # (1797, 8, 8, 1) in [0, 1]
+x_train, x_test, y_train, y_test = train_test_split(
+    x, digits.target, test_size=0.25, random_state=0, stratify=digits.target
+)
+print(x_train.shape, x_test.shape)""",
+    ),
+    ("md", "## A blank canvas: just the input block"),
+    (
+        "code",
+        """canvas = pnb.Canvas(input_shape=(8, 8, 1), name="digits_from_scratch", height=520)
+canvas""",
+    ),
+    (
+        "md",
+        """## Add and wire layers
+`add` places a block (its settings are the Keras constructor arguments), `connect` draws an edge.
+Watch the canvas above: each block appears with its output shape as soon as it is wired.
+
+The network has two paths: the features after the first pooling skip the second convolution and
+are concatenated with its output, so the classifier sees both coarse and fine features.""",
+    ),
+    (
+        "code",
+        """def add(layer_type, name, after, **settings):
+    # Add a block called `name` and feed it from the block(s) `after`.
+    canvas.apply({"op": "add", "type": layer_type, "id": name, "settings": settings})
+    for source in [after] if isinstance(after, str) else after:
+        canvas.apply({"op": "connect", "src": source, "dst": name})
+
+
+add("Conv2D", "conv", "input", filters=16, kernel_size=3, padding="same", activation="relu")
+add("MaxPooling2D", "pool", "conv")
+add("Conv2D", "conv_2", "pool", filters=32, kernel_size=3, padding="same", activation="relu")
+add("Flatten", "flat", "conv_2")
+add("Flatten", "flat_skip", "pool")
+add("Concatenate", "features", ["flat", "flat_skip"])  # a merge layer takes several inputs
+add("Dropout", "dropout", "features", rate=0.3)
+add("Dense", "classes", "dropout", units=10, activation="softmax")
+print(canvas)
+print("output:", canvas.model.output_shape, "parameters:", canvas.model.count_params())""",
+    ),
+    (
+        "md",
+        """Commands are validated before anything changes. A connection that would make a cycle,
+or a setting Keras rejects, raises `pnb.CommandError` with the reason, and the graph stays as
+it was.""",
+    ),
+    (
+        "code",
+        """for bad in [
+    {"op": "connect", "src": "classes", "dst": "conv"},  # a cycle
+    {"op": "set", "node": "conv", "key": "kernel_size", "value": [0, 3]},  # Keras says no
+]:
+    try:
+        canvas.apply(bad)
+    except pnb.CommandError as err:
+        print("refused:", err)
+
+canvas.apply({"op": "set", "node": "conv_2", "key": "filters", "value": 8})
+print("conv_2 filters:", canvas.graph.nodes["conv_2"].settings["filters"])
+canvas.undo()  # every command can be undone (Ctrl+Z in the canvas)
+print("after undo:", canvas.graph.nodes["conv_2"].settings["filters"])""",
+    ),
+    ("md", "## The model as code\nThis is what the canvas' *Copy as code* button copies."),
+    ("code", """print(canvas.to_code())"""),
+    (
+        "md",
+        """## Train it with plain Keras
+`canvas.model` is an ordinary `keras.Model`: compile and fit it as usual.""",
+    ),
+    (
+        "code",
+        """keras.utils.set_random_seed(0)
+model = canvas.model
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+model.fit(x_train, y_train, epochs=8, batch_size=32, validation_split=0.1, verbose=0)
+loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
+print(f"test accuracy: {accuracy:.3f} on {len(x_test)} held-out digits")""",
+    ),
+    (
+        "md",
+        """## Save, load and export
+`canvas.save` writes the graph (architecture and block positions) as versioned JSON, atomically;
+`pnb.Canvas.load` validates the file and never runs code from it. `canvas.export_keras` writes
+the trained model, weights included, as a `.keras` file (the *Export .keras* button downloads
+the same file).""",
+    ),
+    (
+        "code",
+        """folder = Path(tempfile.mkdtemp())
+canvas.save(folder / "digits.json")
+again = pnb.Canvas.load(folder / "digits.json", height=320)
+print("same graph:", again.graph.to_json() == canvas.graph.to_json())
+
+canvas.export_keras(folder / "digits.keras")
+restored = keras.saving.load_model(folder / "digits.keras")
+predicted = restored.predict(x_test, verbose=0).argmax(axis=1)
+print(f"restored model, test accuracy: {(predicted == y_test).mean():.3f}")  # weights included
+again""",
+    ),
+]
+
+
 def build(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = KERNELSPEC
@@ -124,11 +254,14 @@ def build(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
         nbformat.v4.new_markdown_cell(src) if kind == "md" else nbformat.v4.new_code_cell(src)
         for kind, src in cells
     ]
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i:02d}"  # stable ids: regenerating leaves unchanged cells unchanged
     return nb
 
 
 def main() -> None:
     nbformat.write(build(QUICKSTART), HERE / "01-quickstart.ipynb")
+    nbformat.write(build(BUILD_FROM_SCRATCH), HERE / "02-build-from-scratch.ipynb")
 
 
 if __name__ == "__main__":

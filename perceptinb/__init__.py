@@ -8,13 +8,22 @@ from perceptinb.graph import Edge, Graph, Node
 
 __version__ = "0.1.0"
 
-__all__ = ["Canvas", "CommandError", "Edge", "Graph", "GraphError", "Node", "PerceptinbError"]
+# Widgets and Keras-facing helpers pull in ipywidgets/TensorFlow: load them on first use.
+_LAZY = {
+    "Canvas": ("perceptinb.widgets.canvas", "Canvas"),
+    "inspect": ("perceptinb.widgets.canvas", "inspect"),
+    "LiveCallback": ("perceptinb.training.callback", "LiveCallback"),
+    "train": ("perceptinb.training.run", "train"),
+    "Run": ("perceptinb.training.run", "Run"),
+}
+
+__all__ = ["CommandError", "Edge", "Graph", "GraphError", "Node", "PerceptinbError", *_LAZY]
 
 
 def __getattr__(name: str):
-    # The widget pulls in ipywidgets/anywidget; load it only when asked for.
-    if name == "Canvas":
-        from perceptinb.widgets.canvas import Canvas
+    if name in _LAZY:
+        import importlib
 
-        return Canvas
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
     raise AttributeError(f"module 'perceptinb' has no attribute {name!r}")

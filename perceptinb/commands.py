@@ -6,7 +6,7 @@ keeping the graphs before and after each command.
 
 Ops: add {type, settings?, id?, pos?} · remove {node} · connect / disconnect {src, dst,
 src_port?, dst_port?} · set {node, key, value} · rename {node, name} · move {node, pos} ·
-undo · redo.
+undo · redo. ``connect`` to a taken input port of a multi-input layer inserts there.
 """
 
 from __future__ import annotations
@@ -137,13 +137,24 @@ def _connect(graph: Graph, cmd: dict[str, Any]) -> None:
         raise CommandError(f"{dst!r} is an InputLayer: it cannot receive a connection.")
     if src == dst or graph.would_cycle(src, dst):
         raise CommandError(f"Connecting {src!r} -> {dst!r} would create a cycle.")
-    if dst_port in taken:
-        raise CommandError(f"Input port {dst_port} of {dst!r} is already connected.")
     if taken and not accepts_several_inputs(graph.owner(dst)):
         raise CommandError(
             f"{target.type} {dst!r} takes one input and already has one. "
             "Use a merging layer (Add, Concatenate...) to combine tensors."
         )
+    if dst_port > len(taken):
+        raise CommandError(
+            f"Input port {dst_port} of {dst!r} would leave a gap: expected a port in "
+            f"[0, {len(taken)}]. Received: dst_port={dst_port}."
+        )
+    # Connecting to a taken port inserts there: later inputs move up one port, the mirror of
+    # disconnect, so the ports stay contiguous (0..n-1) and the order is the user's choice.
+    graph.edges = [
+        Edge(e.src, e.dst, e.src_port, e.dst_port + 1)
+        if e.dst == dst and e.dst_port >= dst_port
+        else e
+        for e in graph.edges
+    ]
     graph.edges.append(Edge(src, dst, src_port, dst_port))
 
 

@@ -186,6 +186,15 @@ class Graph:
         """Incoming edges of a node, ordered by input port."""
         return sorted((e for e in self.edges if e.dst == node_id), key=lambda e: e.dst_port)
 
+    def incoming_index(self) -> dict[str, list[Edge]]:
+        """`inputs_of` for every node at once: one pass over the edges instead of one per node."""
+        index: dict[str, list[Edge]] = {nid: [] for nid in self.nodes}
+        for e in self.edges:
+            index[e.dst].append(e)
+        for edges in index.values():
+            edges.sort(key=lambda e: e.dst_port)
+        return index
+
     def outputs_of(self, node_id: str) -> list[Edge]:
         return [e for e in self.edges if e.src == node_id]
 

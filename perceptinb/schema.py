@@ -158,6 +158,10 @@ def _parse_node(raw: Any, where: str) -> Node:
     module = raw.get("module")
     if module is not None:
         _expect(module, dict, f"{where}.module")
+        # Both name where a class comes from; anything but strings would reach importlib.
+        for key in ("module", "registered_name"):
+            if module.get(key) is not None:
+                _expect(module[key], str, f"{where}.module.{key}")
     children = raw.get("children")
     if children is not None:
         _expect(children, dict, f"{where}.children")

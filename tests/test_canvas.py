@@ -21,8 +21,9 @@ def browser_command(canvas: pnb.Canvas, command, request_id: int = 1) -> dict:
     canvas._on_browser_message(
         canvas, {"kind": "command", "id": request_id, "command": command}, []
     )
-    assert len(sent) == 1
-    return sent[0]
+    replies = [m for m in sent if m["kind"] == "command_result"]
+    assert len(replies) == 1
+    return replies[0]
 
 
 def test_graph_view_lists_nodes_with_shapes_and_params(canvas: pnb.Canvas) -> None:

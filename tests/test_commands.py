@@ -50,6 +50,22 @@ def test_merge_layers_accept_several_inputs(cnn: pnb.Graph) -> None:
     assert [(e.src, e.dst_port) for e in g.inputs_of("cat")] == [("dropout", 0)]
 
 
+def test_connect_to_a_taken_port_inserts_and_gaps_are_refused(cnn: pnb.Graph) -> None:
+    g = apply_command(cnn, {"op": "add", "type": "Concatenate", "id": "cat"})
+    g = apply_command(g, {"op": "connect", "src": "flatten", "dst": "cat"})
+    g = apply_command(g, {"op": "connect", "src": "dropout", "dst": "cat"})
+    g = apply_command(g, {"op": "connect", "src": "pool", "dst": "cat", "dst_port": 1})
+    assert [(e.src, e.dst_port) for e in g.inputs_of("cat")] == [
+        ("flatten", 0),
+        ("pool", 1),
+        ("dropout", 2),
+    ]
+    with pytest.raises(pnb.CommandError, match=r"would leave a gap: expected a port in \[0, 3\]"):
+        apply_command(g, {"op": "connect", "src": "conv", "dst": "cat", "dst_port": 5})
+    with pytest.raises(pnb.CommandError, match="takes one input"):
+        apply_command(g, {"op": "connect", "src": "conv", "dst": "dense", "dst_port": 0})
+
+
 def test_rename_updates_edges_settings_and_weights(cnn: pnb.Graph) -> None:
     g = apply_command(cnn, {"op": "rename", "node": "dense", "name": "classifier"})
     assert "classifier" in g.nodes and g.nodes["classifier"].settings["name"] == "classifier"

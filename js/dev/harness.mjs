@@ -2,6 +2,7 @@
 // commands, so the canvas can be driven and screenshotted without Jupyter.
 import widget from "../../perceptinb/static/canvas.js";
 import { PALETTE, SAMPLES } from "./samples.mjs";
+import { benchPreviews, FakePreviewKernel, PREVIEW_SAMPLES } from "./fake-previews.mjs";
 
 const q = new URLSearchParams(location.search);
 if (q.get("theme") === "dark") document.body.classList.add("dark");
@@ -34,6 +35,7 @@ class FakeModel {
     setTimeout(() => this.set("details", nd ? detailsFor(nd) : {}), 30);
   }
   send(msg) {
+    if (msg.kind !== "command") return this.previewKernel?.receive(msg); // previews: fake-previews.mjs
     this.sent.push(msg);
     log("send", msg);
     setTimeout(() => this.emit("msg:custom", kernel(this, msg.command, msg.id), []), 40);
@@ -85,19 +87,24 @@ function kernel(model, c, id) {
   return { kind: "command_result", id, ok: true, error: null };
 }
 
-const make = SAMPLES[q.get("sample") ?? "cnn"];
+const make = { ...SAMPLES, ...PREVIEW_SAMPLES }[q.get("sample") ?? "cnn"];
 const n = Number(q.get("n") ?? 800);
 const graph = make(n);
 const model = new FakeModel({
   graph_view: graph, selected: "", details: {}, palette: PALETTE,
   read_only: q.get("read_only") === "1", height: Number(q.get("height") ?? 520),
 });
+// ?previews=0: the kernel starts with previews off; ?synthetic=1: a generated sample.
+// ?previews=hold: no answer to request_previews (for benchPreviews).
+model.previewKernel = new FakePreviewKernel(model, {
+  enabled: q.get("previews") !== "0", synthetic: q.get("synthetic") === "1", hold: q.get("previews") === "hold",
+});
 const el = document.createElement("div");
 document.getElementById("out").appendChild(el);
 const t0 = performance.now();
 const cleanup = widget.render({ model, el });
 const tSync = performance.now() - t0;
-window.__pnb = { model, cleanup, tSync, ready: false };
+window.__pnb = { model, cleanup, tSync, ready: false, benchPreviews: (rounds) => benchPreviews(model, el, rounds) };
 requestAnimationFrame(() => setTimeout(() => {
   window.__pnb.tPaint = performance.now() - t0;
   window.__pnb.ready = true;

@@ -14,6 +14,7 @@ function node(n) {
     shares: n.shares ?? null,
     n_inputs: n.n_inputs ?? 1,
     n_outputs: n.n_outputs ?? 1,
+    multi_input: n.multi_input ?? false,
     group: n.group ?? null,
   };
 }
@@ -59,7 +60,7 @@ export function nested() {
     node({ id: "encoder_call2", type: "Functional", category: "model", shape: "(None, 16)", params: 0, shares: "encoder" }),
     node({ id: "shared_dense", type: "Dense", category: "core", shape: "(None, 8)", params: 136 }),
     node({ id: "shared_dense_call2", type: "Dense", category: "core", shape: "(None, 8)", params: 0, shares: "shared_dense" }),
-    node({ id: "concatenate", type: "Concatenate", category: "merging", shape: "(None, 16)", n_inputs: 2 }),
+    node({ id: "concatenate", type: "Concatenate", category: "merging", shape: "(None, 16)", n_inputs: 2, multi_input: true }),
     node({ id: "activation", type: "Activation", category: "activation", shape: "(None, 16)" }),
     node({ id: "prediction", type: "Dense", category: "core", shape: "(None, 1)", params: 17 }),
   ];

@@ -43,6 +43,8 @@ def main():
         def open_(query):
             page.goto(f"{base}?{query}")
             page.wait_for_function("window.__pnb && window.__pnb.ready")
+            if "previews=" not in query:  # the first previews message grows the blocks: let it land
+                page.wait_for_selector(".pnb-canvas[data-preview-version]", state="attached")
 
         def shot(name):
             page.screenshot(path=str(SHOTS / f"{name}.png"))
@@ -75,7 +77,7 @@ def main():
             page.wait_for_selector(".pnb-settings .pnb-settings-form")
             shot("readonly-dark")
         if want("interact"):
-            open_("sample=cnn")
+            open_("sample=cnn&previews=0")  # compact blocks: every one of them on screen
             sent = lambda: page.evaluate("window.__pnb.model.sent.map(m => m.command)")  # noqa: E731
             # Drag a block: `move` on drop, and the fake kernel's new version keeps it there.
             b = page.locator('.pnb-block[data-node-id="dense"]').bounding_box()
@@ -126,11 +128,74 @@ def main():
             shot("synthetic-initial")
             page.click(".pnb-fit")
             shot("synthetic-fit")
+        for theme in ["light", "dark"]:
+            # Previews (fake kernel in dev/fake-previews.mjs): thumbnails, inspector, NaN, errors.
+            if want(f"previews-{theme}"):
+                open_(f"sample=digits&theme={theme}")
+                page.wait_for_selector('.pnb-block[data-node-id="dense_1"] .pnb-preview')
+                page.click('.pnb-block[data-node-id="conv2d"]')
+                page.wait_for_selector(".pnb-inspector .pnb-histogram")
+                shot(f"previews-{theme}")
+                page.click('.pnb-block[data-node-id="dense_1"]')
+                page.wait_for_selector(".pnb-inspector-target")
+                shot(f"previews-target-{theme}")
+            if want(f"previews-seq-{theme}"):
+                open_(f"sample=sequence&theme={theme}&synthetic=1")
+                page.wait_for_selector('.pnb-block[data-node-id="log"] .pnb-badge-nan:not([hidden])')
+                page.click(".pnb-fit")
+                shot(f"previews-seq-fit-{theme}")
+                page.click('.pnb-block[data-node-id="log"]')
+                page.wait_for_selector(".pnb-inspector .pnb-stat-bad")
+                shot(f"previews-seq-{theme}")
+            if want(f"previews-cnn-{theme}"):
+                open_(f"sample=cnn&theme={theme}")
+                page.wait_for_selector('.pnb-block[data-node-id="conv2d"] .pnb-preview')
+                page.click('.pnb-block[data-node-id="max_pooling2d"]')
+                page.wait_for_selector(".pnb-inspector .pnb-histogram")
+                shot(f"previews-cnn-{theme}")
+        if want("previews-edit"):
+            # An edit in the settings form recomputes that block and its descendants only.
+            open_("sample=digits")
+            page.wait_for_selector('.pnb-block[data-node-id="dense_1"] .pnb-preview')
+            version = lambda n: page.get_attribute(f'.pnb-block[data-node-id="{n}"] .pnb-preview', "data-version")  # noqa: E731
+            before = {n: version(n) for n in ["conv2d", "dense", "dense_1"]}
+            page.click('.pnb-block[data-node-id="dense"]')
+            page.wait_for_selector(".pnb-settings .pnb-settings-form")
+            page.fill('.pnb-field[data-key="units"] input', "32")
+            page.keyboard.press("Enter")
+            page.wait_for_function(f"document.querySelector('.pnb-block[data-node-id=\"dense_1\"] .pnb-preview').dataset.version !== '{before['dense_1']}'")
+            after = {n: version(n) for n in before}
+            assert after["conv2d"] == before["conv2d"] and after["dense"] != before["dense"], (before, after)
+            page.click(".pnb-previews-toggle")
+            page.wait_for_function("!document.querySelector('.pnb-preview')")
+            shot("previews-off")
+            page.click(".pnb-previews-toggle")
+            page.wait_for_selector('.pnb-block[data-node-id="dense_1"] .pnb-preview')
+            print("previews edit ok:", before, "->", after)
+        if want("resnet-previews"):
+            open_("sample=resnet50")
+            page.wait_for_selector('.pnb-block[data-node-id="predictions"] .pnb-preview')
+            shot("resnet-previews")
+            page.click(".pnb-fit")
+            shot("resnet-previews-fit")
+        if want("preview-timing"):
+            firsts, applies, paints = [], [], []
+            for _ in range(5):
+                open_("sample=resnet50&previews=hold")
+                r = page.evaluate("window.__pnb.benchPreviews(15)")
+                firsts.append(r["first"])
+                applies.append(r["update"]["apply"])
+                paints.append(r["update"]["paint"])
+            med = statistics.median
+            print(f"previews message, {r['items']} items ({r['bytes'] / 1024:.0f} KiB of buffers), ResNet50 in Chromium:")
+            print(f"  first (blocks grow, relayout): apply median {med(f['apply'] for f in firsts):.1f} ms, "
+                  f"to paint {med(f['paint'] for f in firsts):.1f} ms")
+            print(f"  update (all {r['items']} redrawn): apply median {med(applies):.1f} ms, to paint {med(paints):.1f} ms")
         if want("timing"):
             for sample, n in [("resnet50", 177), ("synthetic", 800)]:
                 ms, paint = [], []
                 for _ in range(7):
-                    open_(f"sample={sample}&n={n}")
+                    open_(f"sample={sample}&n={n}&previews=hold")  # graph only: no previews message
                     ms.append(float(page.get_attribute(".pnb-canvas", "data-render-ms")))
                     paint.append(page.evaluate("window.__pnb.tPaint"))
                     assert page.locator(".pnb-block").count() == n

@@ -7,7 +7,8 @@ import type { AnyModel, Command, CommandMessage, CommandResultMessage } from "./
 
 const SEQ_KEY = "__perceptinbCommandSeq";
 
-function nextId(): number {
+/** The next message id of this page (commands and export requests share the counter). */
+export function nextId(): number {
   const g = globalThis as unknown as Record<string, number>;
   g[SEQ_KEY] = (g[SEQ_KEY] ?? 0) + 1;
   return g[SEQ_KEY];

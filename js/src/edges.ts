@@ -105,3 +105,50 @@ export function drawEdges(
   if (draft) layer.appendChild(draft);
   return drawn;
 }
+
+/**
+ * Where a connection dropped at `x` (block-relative) on a block with `n` inputs goes: insertion
+ * point 0..n, spaced evenly between the existing input ports (the kernel inserts there).
+ */
+export function insertionIndex(x: number, w: number, n: number): number {
+  if (n <= 0 || w <= 0) return 0;
+  return Math.max(0, Math.min(n, Math.floor((x / w) * (n + 1))));
+}
+
+/** Block-relative x of insertion point `i` of `n` inputs: halfway between ports i-1 and i. */
+export function insertionX(w: number, i: number, n: number): number {
+  return (w * (i + 0.5)) / (n + 1);
+}
+
+/** Whether an edge src -> dst would close a cycle (dst already reaches src, or src === dst). */
+export function wouldCycle(edges: readonly GraphEdge[], src: string, dst: string): boolean {
+  const next = new Map<string, string[]>();
+  for (const e of edges) {
+    const list = next.get(e.src);
+    if (list) list.push(e.dst);
+    else next.set(e.src, [e.dst]);
+  }
+  const seen = new Set<string>();
+  const stack = [dst];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (id === src) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    for (const d of next.get(id) ?? []) stack.push(d);
+  }
+  return false;
+}
+
+/**
+ * Why the canvas should not offer `dst` as a drop target for a connection from `src`, or "".
+ * Only for feedback while dragging: the kernel still judges the connect command itself.
+ */
+export function connectRefusal(view: { nodes: GraphNode[]; edges: GraphEdge[] }, src: string, dst: string): string {
+  const target = view.nodes.find((n) => n.id === dst);
+  if (!target) return "";
+  if (target.type === "InputLayer") return `${dst} is an input: it cannot receive a connection`;
+  if (wouldCycle(view.edges, src, dst)) return `${src} → ${dst} would create a cycle`;
+  if (!target.multi_input && target.n_inputs > 0) return `${dst} takes one input and already has one`;
+  return "";
+}

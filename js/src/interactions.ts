@@ -1,12 +1,14 @@
 /**
  * Pointer input on the graph stage: pan (drag the background), zoom (wheel, toward the cursor),
  * select (click a block or an edge; click the background to clear), move (drag a block; `move`
- * is sent on drop), connect (drag from a block's output port onto another block), expand groups,
- * and drop palette entries onto the canvas.
+ * is sent on drop), connect (drag from a block's output port onto another block; on a layer with
+ * several inputs the pointer picks the input port), expand groups, and drop palette entries onto
+ * the canvas.
  */
+import { connectRefusal, insertionIndex, insertionX } from "./edges";
 import { DRAG_MIME } from "./palette";
 import type { Point } from "./layout";
-import type { Command } from "./protocol";
+import type { Command, GraphNode, GraphView } from "./protocol";
 import type { GraphRenderer } from "./render";
 import type { Viewport } from "./viewport";
 
@@ -22,6 +24,8 @@ export interface InteractionHost {
   addAt(type: string, pos: Point): void;
   /** Called when the user starts touching the view (so it is not refit later). */
   touched(): void;
+  /** The graph as drawn now (for feedback while connecting). */
+  view(): GraphView;
 }
 
 const DRAG_THRESHOLD = 4;
@@ -135,30 +139,61 @@ export function attachInteractions(host: InteractionHost): () => void {
     const from = renderer.outputAnchor(src);
     if (!from) return;
     const root = stage.getRootNode() as Document | ShadowRoot;
-    let over: HTMLElement | null = null;
+    const doc = stage.ownerDocument;
+    const hint = doc.createElement("div");
+    hint.className = "pnb-connect-hint";
+    hint.hidden = true;
+    stage.appendChild(hint);
+    let drop: ConnectTarget | null = null;
     const targetAt = (e: PointerEvent) => {
       const el = root.elementFromPoint?.(e.clientX, e.clientY) as Element | null;
       const b = el?.closest?.<HTMLElement>(".pnb-block") ?? null;
       return b && !b.parentElement?.closest(".pnb-group-body") && b.dataset.nodeId !== src ? b : null;
     };
+    const clear = () => {
+      if (!drop) return;
+      drop.el.classList.remove("pnb-drop-target", "pnb-drop-invalid");
+      drop.slots?.remove();
+      drop = null;
+    };
     stage.classList.add("pnb-connecting");
     track(
       ev,
       (e) => {
-        renderer.previewConnection(from, toWorld(e));
         const b = targetAt(e);
-        if (b !== over) {
-          over?.classList.remove("pnb-drop-target");
-          b?.classList.add("pnb-drop-target");
-          over = b;
+        if (b !== drop?.el) {
+          clear();
+          if (b) drop = connectTarget(host.view(), src, b, doc);
         }
+        let to = toWorld(e);
+        if (drop && !drop.refusal) {
+          const box = renderer.last?.boxes.get(drop.node.id);
+          if (box) {
+            const port = drop.slots ? choosePort(drop, to.x - box.x, box.w) : 0;
+            const n = drop.node.n_inputs;
+            // Snap the draft edge to the input it would become.
+            to = { x: box.x + (drop.slots ? insertionX(box.w, port, n) : box.w / 2), y: box.y };
+          }
+        }
+        renderer.previewConnection(from, to);
+        const p = local(e);
+        hint.hidden = !drop;
+        hint.textContent = drop ? drop.refusal || drop.label : "";
+        hint.classList.toggle("pnb-connect-hint-invalid", !!drop?.refusal);
+        hint.style.left = `${p.x + 14}px`;
+        hint.style.top = `${p.y + 12}px`;
       },
       (e, moved) => {
         renderer.previewConnection(null);
-        over?.classList.remove("pnb-drop-target");
         stage.classList.remove("pnb-connecting");
-        const b = moved ? targetAt(e) : null;
-        if (b?.dataset.nodeId) host.send({ op: "connect", src, dst: b.dataset.nodeId });
+        hint.remove();
+        const target = moved && drop && targetAt(e) === drop.el ? drop : null;
+        clear();
+        if (!target) return;
+        // Refused targets are sent too: the kernel's answer is the message the user sees.
+        const command: Extract<Command, { op: "connect" }> = { op: "connect", src, dst: target.node.id };
+        if (target.slots && target.port !== null) command.dst_port = target.port;
+        host.send(command);
       },
     );
   }
@@ -213,4 +248,47 @@ export function attachInteractions(host: InteractionHost): () => void {
     stage.removeEventListener("dragover", onDragOver);
     stage.removeEventListener("drop", onDrop);
   };
+}
+
+interface ConnectTarget {
+  el: HTMLElement;
+  node: GraphNode;
+  /** Why the kernel will refuse this connection, or "". */
+  refusal: string;
+  /** Insertion-point markers on a multi-input block that already has inputs. */
+  slots: HTMLElement | null;
+  port: number | null;
+  label: string;
+}
+
+function connectTarget(view: GraphView, src: string, el: HTMLElement, doc: Document): ConnectTarget | null {
+  const node = view.nodes.find((n) => n.id === el.dataset.nodeId);
+  if (!node) return null;
+  const refusal = connectRefusal(view, src, node.id);
+  el.classList.add(refusal ? "pnb-drop-invalid" : "pnb-drop-target");
+  let slots: HTMLElement | null = null;
+  if (!refusal && node.multi_input && node.n_inputs > 0) {
+    slots = doc.createElement("div");
+    slots.className = "pnb-port-slots";
+    for (let i = 0; i <= node.n_inputs; i++) {
+      const slot = doc.createElement("div");
+      slot.className = "pnb-port-slot";
+      slot.style.left = `${(100 * (i + 0.5)) / (node.n_inputs + 1)}%`;
+      slots.appendChild(slot);
+    }
+    el.appendChild(slots);
+  }
+  return { el, node, refusal, slots, port: null, label: `→ ${node.id}` };
+}
+
+/** Picks the insertion point under the pointer and marks it; returns the port. */
+function choosePort(drop: ConnectTarget, x: number, w: number): number {
+  const n = drop.node.n_inputs;
+  const port = insertionIndex(x, w, n);
+  if (port !== drop.port) {
+    drop.port = port;
+    drop.slots?.querySelectorAll(".pnb-port-slot").forEach((s, i) => s.classList.toggle("pnb-port-slot-active", i === port));
+    drop.label = `→ ${drop.node.id}: input ${port + 1} of ${n + 1}`;
+  }
+  return port;
 }

@@ -163,3 +163,47 @@ export class PalettePanel {
     this.list.replaceChildren(frag);
   }
 }
+
+interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/**
+ * Top-left corner for a new `w`×`h` block added by a click: the free spot nearest `anchor` (e.g.
+ * just below the selected block, so repeated adds grow a chain downwards), else nearest the
+ * centre of `area` (the visible part of the world) and inside it where possible. Spots lie on a
+ * grid of block-sized steps, so blocks never land on top of each other.
+ */
+export function placeNear(
+  boxes: Iterable<Rect>,
+  area: Rect,
+  w: number,
+  h: number,
+  anchor: [number, number] | null = null,
+): [number, number] {
+  const taken = [...boxes];
+  const [cx, cy] = anchor ?? [area.x + area.w / 2 - w / 2, area.y + area.h / 2 - h / 2];
+  const stepX = w + 32;
+  const stepY = h + 56; // room for an error message under a block that is not wired yet
+  const margin = 16;
+  const candidates: [number, number, number][] = [];
+  for (let i = -4; i <= 4; i++) {
+    for (let j = -4; j <= 6; j++) {
+      const x = cx + i * stepX;
+      const y = cy + j * stepY;
+      const inside = x >= area.x && y >= area.y && x + w <= area.x + area.w && y + h <= area.y + area.h;
+      // Below the anchor reads as "next in the chain": prefer it to the side, then above.
+      const cost = Math.hypot(i * stepX, j * stepY * (anchor && j < 0 ? 3 : 1));
+      candidates.push([x, y, cost + (inside || anchor ? 0 : 1e6)]);
+    }
+  }
+  candidates.sort((a, b) => a[2] - b[2]);
+  const free = candidates.find(([x, y]) =>
+    taken.every((b) => x + w + margin <= b.x || b.x + b.w + margin <= x || y + h + margin <= b.y || b.y + b.h + margin <= y),
+  );
+  const [x, y] = free ?? candidates[0];
+  return [Math.round(x), Math.round(y)];
+}

@@ -19,6 +19,16 @@
  * Custom messages (`model.send` / `model.on("msg:custom")`):
  * - JS → Python: {@link CommandMessage} `{kind: "command", id, command}`
  * - Python → JS: {@link CommandResultMessage} `{kind: "command_result", id, ok, error}`
+ * - Previews (see {@link PreviewItem}; pixels travel as binary buffers, never JSON lists):
+ *   JS → Python `{kind: "request_previews"}` on every render of a view, answered with every item;
+ *   `{kind: "request_detail", node, page}` when a block is selected or its channels are paged;
+ *   `{kind: "set_previews", enabled}` from the toolbar toggle (switched on, the kernel recomputes
+ *   and sends every item; off, it sends `removed` for all).
+ *   Python → JS {@link PreviewsMessage} (incremental: changed nodes only) and
+ *   {@link PreviewDetailMessage} (full resolution for the inspector).
+ * - Exports: JS → Python {@link ExportRequest} `{kind: "export", id, format: "code" | "keras"}`
+ *   from the "Copy as code" and "Export .keras" buttons; Python → JS {@link ExportResultMessage},
+ *   with the `.keras` file as one binary buffer.
  *   Other `kind`s are ignored by this widget so the kernel can add messages later.
  */
 
@@ -73,6 +83,8 @@ export interface GraphNode {
   shares: string | null;
   n_inputs: number;
   n_outputs: number;
+  /** The layer takes several inputs (Add, Concatenate...): connecting lets the user pick the port. */
+  multi_input: boolean;
   /**
    * A nested model. Drawn collapsed by default; the expand toggle lays out and draws the inner
    * graph inside the block. Inner blocks get the path id "GROUPID/CHILDID" in the DOM, in
@@ -95,6 +107,9 @@ export interface GraphView {
   version: number;
   name: string;
   synthetic: boolean;
+  /** Whether the kernel's history has something to undo / redo (the toolbar buttons follow). */
+  can_undo: boolean;
+  can_redo: boolean;
   nodes: GraphNode[];
   edges: GraphEdge[];
 }
@@ -104,7 +119,8 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 
 /**
  * The `details` trait: computed by Python for the block named by `selected`; `{}` when nothing
- * is selected. `settings` is the Keras `get_config()` of the layer.
+ * is selected. `settings` is the Keras `get_config()` of the layer; `fields` describes its form
+ * (perceptinb/forms.py), in display order.
  */
 export interface Details {
   id: string;
@@ -113,6 +129,34 @@ export interface Details {
   params: number;
   error: string | null;
   settings: Record<string, JsonValue>;
+  fields?: FormField[];
+}
+
+/**
+ * One settings-form field. Kinds: int, float, bool, str; `tuple` is a flat list typed as
+ * "3, 3" (`item` says int or float; `scalar`: one number is also accepted, Keras repeats it);
+ * `enum` picks one of `choices` (whose values may be serialized Keras objects such as
+ * initializers; the current one lists its config as `params`); `json` is edited as JSON text.
+ */
+export interface FormField {
+  key: string;
+  kind: "int" | "float" | "bool" | "str" | "tuple" | "enum" | "json";
+  value: JsonValue;
+  /** None is a valid value (an empty text field sends it). */
+  nullable: boolean;
+  /** False: shown, not editable (an input's `ragged`, settings inside a nested model). */
+  editable: boolean;
+  /** First sentences of the Keras docstring for this argument. */
+  help?: string;
+  item?: "int" | "float";
+  scalar?: boolean;
+  choices?: FormChoice[];
+}
+
+export interface FormChoice {
+  label: string;
+  value: JsonValue;
+  params?: FormField[];
 }
 
 /** One entry of the `palette` trait. */
@@ -151,6 +195,28 @@ export interface CommandResultMessage {
   error: string | null;
 }
 
+/** JS → Python: "Copy as code" (`code`) or "Export .keras" (`keras`). */
+export interface ExportRequest {
+  kind: "export";
+  id: number;
+  format: "code" | "keras";
+}
+
+/**
+ * Python → JS: the answer to the export request with the same `id`. `code` carries the
+ * functional-API script; `keras` comes with the file bytes as `buffers[0]` and a `filename`.
+ */
+export interface ExportResultMessage {
+  kind: "export_result";
+  id: number;
+  format: "code" | "keras";
+  ok: boolean;
+  error: string | null;
+  code?: string;
+  filename?: string;
+  size?: number;
+}
+
 /** The subset of the anywidget model API this front end uses. */
 export interface AnyModel {
   get(name: string): any;
@@ -168,6 +234,8 @@ export function normalizeGraphView(raw: unknown): GraphView {
     version: typeof g.version === "number" ? g.version : 0,
     name: typeof g.name === "string" ? g.name : "",
     synthetic: !!g.synthetic,
+    can_undo: g.can_undo !== false,
+    can_redo: g.can_redo !== false,
     nodes: Array.isArray(g.nodes) ? g.nodes.map(normalizeNode) : [],
     edges: Array.isArray(g.edges) ? g.edges.map(normalizeEdge) : [],
   };
@@ -187,6 +255,7 @@ function normalizeNode(raw: Partial<GraphNode>): GraphNode {
     shares: typeof raw.shares === "string" && raw.shares ? raw.shares : null,
     n_inputs: typeof raw.n_inputs === "number" ? raw.n_inputs : 1,
     n_outputs: typeof raw.n_outputs === "number" ? raw.n_outputs : 1,
+    multi_input: !!raw.multi_input,
     group: group
       ? {
           nodes: Array.isArray(group.nodes) ? group.nodes.map(normalizeNode) : [],
@@ -203,4 +272,66 @@ function normalizeEdge(raw: Partial<GraphEdge>): GraphEdge {
     src_port: typeof raw.src_port === "number" ? raw.src_port : 0,
     dst_port: typeof raw.dst_port === "number" ? raw.dst_port : 0,
   };
+}
+
+// ---------- previews ----------
+
+/** How a preview is drawn; chosen by the kernel from the output shape. */
+export type PreviewKind = "gray" | "rgb" | "grid" | "heatmap" | "bars" | "line" | "tokens" | "none";
+
+/** Summary numbers of a layer output; `nan` and `inf` are counts. */
+export interface PreviewStats {
+  min: number;
+  mean: number;
+  max: number;
+  std: number;
+  zero_frac: number;
+  nan: number;
+  inf: number;
+}
+
+/**
+ * One preview as sent by the kernel. Pixel data is `buffers[buffer]` (-1: none), laid out as
+ * `dims` in `dtype`: gray/grid/heatmap uint8 [h, w]; rgb uint8 [h, w, 3]; bars/line float16 [n];
+ * tokens int32 [n]. A grid is rows×cols tiles of `tile` pixels, one feature map each.
+ */
+export interface PreviewItem {
+  node: string;
+  kind: PreviewKind;
+  /** Output shape without the batch axis. */
+  shape: number[];
+  buffer: number;
+  dtype: "uint8" | "float16" | "int32";
+  dims: number[];
+  stats: PreviewStats;
+  error: string | null;
+  grid?: { rows: number; cols: number; tile: [number, number]; channels: number; shown: number };
+  /** Value range that uint8 0..255 (or the bars' axis) maps to. */
+  range?: [number, number];
+}
+
+/** Python → JS: thumbnails of changed nodes; `removed` nodes lost theirs. */
+export interface PreviewsMessage {
+  kind: "previews";
+  version: number;
+  /** The sample is generated, not user data. */
+  synthetic: boolean;
+  items: PreviewItem[];
+  removed: string[];
+  /** Optional: the kernel's previews switch, so a re-rendered view shows the right toggle. */
+  enabled?: boolean;
+}
+
+/** Python → JS: the full-resolution preview of one node, answering `request_detail`. */
+export interface PreviewDetailMessage {
+  kind: "preview_detail";
+  node: string;
+  /** Channel page shown (grids), 0-based, of `pages`. */
+  page: number;
+  pages: number;
+  item: PreviewItem;
+  /** float32 counts of `bins` equal bins over [lo, hi]. */
+  histogram: { buffer: number; lo: number; hi: number; bins: number } | null;
+  /** Ground truth `y` of the first sample, when known. */
+  target: PreviewItem | null;
 }

@@ -48,6 +48,8 @@ export interface RenderOptions {
   expanded: ReadonlySet<string>;
   selected: string;
   readOnly: boolean;
+  /** Height of a block's preview slot by (path) id; omitted: THUMB_HEIGHT for every block. */
+  thumb?: (path: string) => number;
 }
 
 export class GraphRenderer {
@@ -102,7 +104,7 @@ export class GraphRenderer {
 
   /** Lays out and draws `view`. Reuses unchanged blocks; rebuilds all edges. */
   draw(view: GraphView, opts: RenderOptions): DrawResult {
-    const level = layoutLevel(view.nodes, view.edges, "", opts.expanded);
+    const level = layoutLevel(view.nodes, view.edges, "", opts.expanded, opts.thumb);
     const { layout } = level;
     this.nodesById = new Map(view.nodes.map((nd) => [nd.id, nd]));
     this.selected = opts.selected;
@@ -276,7 +278,13 @@ function blockKey(nd: GraphNode, opts: RenderOptions): string {
   const open = nd.group ? opts.expanded.has(nd.id) || hasExpandedUnder(nd.id, opts.expanded) : false;
   const inner = open ? [...opts.expanded].filter((p) => p === nd.id || p.startsWith(`${nd.id}/`)).sort() : [];
   // Position is applied on every draw, so a moved block is reused rather than rebuilt.
-  return JSON.stringify([{ ...nd, pos: null }, opts.readOnly, inner]);
+  // An open group's frame is sized by its children, whose preview slots may grow.
+  return JSON.stringify([{ ...nd, pos: null }, opts.readOnly, inner, open ? innerThumbs(nd, nd.id, opts) : 0]);
+}
+
+function innerThumbs(nd: GraphNode, path: string, opts: RenderOptions): number[] {
+  if (!nd.group || !opts.thumb || !opts.expanded.has(path)) return [];
+  return nd.group.nodes.flatMap((c) => [opts.thumb!(`${path}/${c.id}`), ...innerThumbs(c, `${path}/${c.id}`, opts)]);
 }
 
 function hasExpandedUnder(id: string, expanded: ReadonlySet<string>): boolean {
@@ -292,18 +300,24 @@ function countBlocks(nd: GraphNode, expanded: ReadonlySet<string>, path: string)
 }
 
 /** Lays out one level; expanded groups are laid out first so their frame size is known. */
-function layoutLevel(nodes: GraphNode[], edges: GraphEdge[], prefix: string, expanded: ReadonlySet<string>): LevelLayout {
+function layoutLevel(
+  nodes: GraphNode[],
+  edges: GraphEdge[],
+  prefix: string,
+  expanded: ReadonlySet<string>,
+  thumb?: (path: string) => number,
+): LevelLayout {
   const sized = nodes.map((nd) => {
     const path = prefix + nd.id;
     if (nd.group && expanded.has(path)) {
-      const inner = layoutLevel(nd.group.nodes, nd.group.edges, `${path}/`, expanded);
+      const inner = layoutLevel(nd.group.nodes, nd.group.edges, `${path}/`, expanded, thumb);
       innerCache.set(nd.group, inner);
       const l = inner.layout;
       const w = Math.max(BLOCK_WIDTH, l.maxX - l.minX + 2 * GROUP_PAD);
       const h = GROUP_HEAD + Math.max(40, l.maxY - l.minY) + 2 * GROUP_PAD;
       return { id: nd.id, w, h, pos: nd.pos };
     }
-    return { id: nd.id, w: BLOCK_WIDTH, h: blockHeight(nd), pos: nd.pos };
+    return { id: nd.id, w: BLOCK_WIDTH, h: blockHeight(nd, thumb ? thumb(path) : THUMB_HEIGHT), pos: nd.pos };
   });
   return { layout: layoutGraph(sized, edges), nodes, edges, prefix };
 }
@@ -395,7 +409,7 @@ function buildBlock(
 
 function buildGroupBody(doc: Document, nd: GraphNode, path: string, opts: RenderOptions, markerId: string): HTMLElement {
   const group = nd.group!;
-  const level = innerCache.get(group) ?? layoutLevel(group.nodes, group.edges, `${path}/`, opts.expanded);
+  const level = innerCache.get(group) ?? layoutLevel(group.nodes, group.edges, `${path}/`, opts.expanded, opts.thumb);
   const l = level.layout;
   const inner = div(doc, "pnb-group-body");
   inner.style.top = `${GROUP_HEAD}px`;

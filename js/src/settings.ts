@@ -1,11 +1,14 @@
 /**
  * The `.pnb-settings` details panel of the selected block: name, class, shape, params, error, and
- * a form of its Keras config. Numbers, strings and booleans are editable (null: an empty text
- * field); lists and objects are shown read-only as compact JSON. Enter, blur or a checkbox toggle
- * sends one `set` command; its error comes back inline under the field.
+ * the settings form the kernel describes in `details.fields` (numbers, booleans, "3, 3" tuples,
+ * drop-downs for activations, padding, initializers...; see ./fields.ts). Enter, blur or a change
+ * sends one `set` command. A value that cannot be parsed is flagged under the field before
+ * sending; a value Keras rejects comes back as the kernel's message under the field, and the
+ * field shows the value the layer kept.
  */
 import { formatParams } from "./categories";
-import type { Details, GraphNode, JsonValue } from "./protocol";
+import { choiceIndex, fieldsFromSettings, formatValue, formShape, parseValue, withParam } from "./fields";
+import type { Details, FormField, GraphNode, JsonValue } from "./protocol";
 
 export interface SettingsHandlers {
   /** Sends `set`; returns the command id. */
@@ -14,57 +17,33 @@ export interface SettingsHandlers {
   onClose(): void;
 }
 
-type FieldKind = "number" | "string" | "boolean" | "null" | "json";
+type Control = HTMLInputElement | HTMLSelectElement;
 
-interface Field {
-  key: string;
-  kind: FieldKind;
-  input: HTMLInputElement | null;
-  error: HTMLDivElement;
+interface FieldView {
+  field: FormField;
   row: HTMLDivElement;
-  /** Value last shown or sent, to skip commands that change nothing. */
-  value: JsonValue;
+  error: HTMLDivElement;
+  control: Control;
+  /** Text the control showed for the kernel's value: typing that changes nothing sends nothing. */
+  shown: string;
+  /** A `set` from this field awaits its answer. */
+  pending: boolean;
+  /** The text that `set` was sent for: blur right after Enter must not send it twice. */
+  sentText: string | null;
+  /** For parameters of an enum's current choice (an initializer's seed): the owning field. */
+  parent?: FieldView;
 }
 
-export function fieldKind(v: JsonValue): FieldKind {
-  if (v === null || v === undefined) return "null";
-  if (typeof v === "number") return "number";
-  if (typeof v === "boolean") return "boolean";
-  if (typeof v === "string") return "string";
-  return "json";
-}
-
-/**
- * Parses what the user typed into a field of `kind`. Returns `{error}` for input that cannot be
- * sent (the kernel validates the rest and answers with its own message).
- */
-export function parseField(kind: FieldKind, text: string): { value: JsonValue } | { error: string } {
-  const t = text.trim();
-  if (kind === "number") {
-    if (t === "") return { value: null };
-    const n = Number(t);
-    return isFinite(n) ? { value: n } : { error: `Expected a number. Received: ${text}` };
-  }
-  if (kind === "null") {
-    if (t === "") return { value: null };
-    try {
-      return { value: JSON.parse(t) as JsonValue };
-    } catch {
-      return { value: text };
-    }
-  }
-  return { value: text };
-}
+let idCounter = 0;
 
 export class SettingsPanel {
   readonly el: HTMLDivElement;
   private readonly body: HTMLDivElement;
   private readonly title: HTMLSpanElement;
-  private fields = new Map<string, Field>();
+  private views = new Map<string, FieldView>();
   private nodeId = "";
-  private formFor = "";
-  private formKeys = "";
-  /** Pending command id -> field key ("" = rename). */
+  private shape = "";
+  /** Pending command id -> field path ("" = rename, "key" or "key.param"). */
   private pending = new Map<number, string>();
   private readOnly = false;
 
@@ -100,44 +79,70 @@ export class SettingsPanel {
     const id = node?.id ?? "";
     this.el.classList.toggle("pnb-settings-empty", !id);
     if (!id) {
-      this.nodeId = this.formFor = this.formKeys = "";
-      this.fields.clear();
+      this.nodeId = this.shape = "";
+      this.views.clear();
       this.pending.clear();
       this.title.textContent = "Settings";
       this.body.replaceChildren(this.note("Select a block to see its settings."));
       return;
     }
-    const have = details && details.id === id && details.settings && typeof details.settings === "object";
-    const keys = have ? Object.keys(details.settings!).join("\u0000") : "";
-    // Same node and same fields: update values in place so a field being edited keeps focus.
-    if (id === this.nodeId && have && this.formFor === id && keys === this.formKeys && readOnly === this.readOnly) {
-      this.updateValues(details as Details, node!);
+    const have = !!details && details.id === id && (Array.isArray(details.fields) || isRecord(details.settings));
+    const fields = have ? (Array.isArray(details.fields) ? details.fields : fieldsFromSettings(details.settings!)) : [];
+    const shape = have ? `${readOnly}|${formShape(fields)}` : "";
+    if (id === this.nodeId && have && shape === this.shape) {
+      this.updateValues(fields);
+      this.body.firstElementChild?.replaceWith(this.summary(node!, details));
       return;
     }
     if (id !== this.nodeId) this.pending.clear();
+    // Rebuilding the form (another layer, or the choices changed): keep focus on the same field.
+    const focusedKey = this.focusedKey();
     this.nodeId = id;
     this.readOnly = readOnly;
-    this.formFor = have ? id : "";
-    this.formKeys = keys;
+    this.shape = shape;
     this.title.textContent = id;
-    this.fields.clear();
-    const doc = this.doc;
-    const frag = doc.createDocumentFragment();
+    this.title.title = id;
+    this.views.clear();
+    const frag = this.doc.createDocumentFragment();
     frag.appendChild(this.summary(node!, details));
     if (!have) frag.appendChild(this.note("Loading settings…"));
     else {
-      const form = doc.createElement("div");
+      const form = this.doc.createElement("div");
       form.className = "pnb-settings-form";
       if (!readOnly && !id.includes("/")) form.appendChild(this.renameRow(id));
-      for (const [key, value] of Object.entries(details.settings!)) {
-        if (key === "name") continue; // edited through rename
-        form.appendChild(this.fieldRow(key, value, readOnly));
+      for (const field of fields) form.append(...this.fieldRows(field, undefined));
+      if (fields.length && fields.every((f) => !f.editable) && !readOnly) {
+        form.appendChild(this.note("Settings inside a nested model are shown read-only."));
       }
       frag.appendChild(form);
     }
     this.body.replaceChildren(frag);
+    if (focusedKey !== null) this.views.get(focusedKey)?.control.focus({ preventScroll: true });
   }
 
+  /** The kernel answered command `id`; returns true when it came from this form. */
+  commandResult(id: number, ok: boolean, error: string | null): boolean {
+    const path = this.pending.get(id);
+    if (path === undefined) return false;
+    this.pending.delete(id);
+    const view = this.views.get(path);
+    if (!view) return true;
+    view.pending = false;
+    view.sentText = null;
+    view.row.classList.remove("pnb-field-pending");
+    if (ok) {
+      this.setError(view, "");
+      return true;
+    }
+    // Keras refused: the layer kept its value, so the field shows it again, with the reason.
+    const kept = path === "" ? this.nodeId : view.field.value;
+    this.showValue(view, kept);
+    const keptText = path === "" ? "" : ` Kept: ${formatValue(view.field, kept) || "None"}.`;
+    this.setError(view, `${error || "Refused."}${keptText}`);
+    return true;
+  }
+
+  // -- building ---------------------------------------------------------------------------
   private note(text: string): HTMLDivElement {
     const d = this.doc.createElement("div");
     d.className = "pnb-settings-note";
@@ -162,159 +167,225 @@ export class SettingsPanel {
       dd.textContent = v;
       dl.append(dt, dd);
     }
-    const frag = doc.createElement("div");
-    frag.appendChild(dl);
+    const box = doc.createElement("div");
+    box.appendChild(dl);
     const error = (same && details.error) || node.error;
     if (error) {
       const e = doc.createElement("div");
       e.className = "pnb-settings-error";
       e.setAttribute("role", "alert");
       e.textContent = error;
-      frag.appendChild(e);
+      box.appendChild(e);
     } else if (node.blocked) {
-      frag.appendChild(this.note("Blocked: an upstream layer failed, so this one was not built."));
+      box.appendChild(this.note("Blocked: an upstream layer failed, so this one was not built."));
     }
-    return frag;
+    return box;
   }
 
-  private renameRow(id: string): HTMLElement {
-    const row = this.row("name");
-    const input = this.doc.createElement("input");
-    input.type = "text";
-    input.value = id;
-    input.className = "pnb-field-input";
-    input.setAttribute("aria-label", "Layer name");
-    const error = row.querySelector<HTMLDivElement>(".pnb-field-error")!;
-    const commit = () => {
-      const name = input.value.trim();
-      if (!name || name === id) return;
-      this.setError(error, input, "");
-      row.classList.add("pnb-field-pending");
-      this.pending.set(this.handlers.onRename(id, name), "");
-    };
-    this.bindText(input, commit, () => (input.value = id));
-    row.insertBefore(input, error);
-    this.fields.set("", { key: "", kind: "string", input, error, row, value: id });
-    return row;
-  }
-
-  private row(key: string): HTMLDivElement {
+  private row(path: string, label: string, help: string | undefined): [HTMLDivElement, HTMLLabelElement, HTMLDivElement] {
     const row = this.doc.createElement("div");
     row.className = "pnb-field";
-    row.dataset.key = key;
-    const label = this.doc.createElement("label");
-    label.className = "pnb-field-label";
-    label.textContent = key;
-    label.title = key;
+    row.dataset.key = path;
+    const lab = this.doc.createElement("label");
+    lab.className = "pnb-field-label";
+    lab.textContent = label;
+    lab.title = help ? `${label}: ${help}` : label;
     const error = this.doc.createElement("div");
     error.className = "pnb-field-error";
     error.setAttribute("role", "alert");
-    row.append(label, error);
+    error.id = `pnb-e-${++idCounter}`;
+    row.append(lab, error);
+    return [row, lab, error];
+  }
+
+  private renameRow(id: string): HTMLElement {
+    const [row, label, error] = this.row("name", "name", "The layer name (the block id).");
+    const input = this.textInput(label, error);
+    input.value = id;
+    input.setAttribute("aria-label", "Layer name");
+    const view: FieldView = {
+      field: { key: "name", kind: "str", value: id, nullable: false, editable: true },
+      row,
+      error,
+      control: input,
+      shown: id,
+      pending: false,
+      sentText: null,
+    };
+    this.bindText(input, view, () => {
+      if (view.pending && input.value === view.sentText) return;
+      const name = input.value.trim();
+      if (!name || name === id) return this.showValue(view, id);
+      this.sendWith(view, "", () => this.handlers.onRename(id, name));
+    });
+    row.insertBefore(input, error);
+    this.views.set("", view);
     return row;
   }
 
-  private fieldRow(key: string, value: JsonValue, readOnly: boolean): HTMLElement {
-    const doc = this.doc;
-    const kind = fieldKind(value);
-    const row = this.row(key);
-    const label = row.querySelector("label")!;
-    const error = row.querySelector<HTMLDivElement>(".pnb-field-error")!;
-    const field: Field = { key, kind, input: null, error, row, value };
-    const inputId = `pnb-f-${Math.random().toString(36).slice(2, 10)}`;
-    if (kind === "json") {
-      const code = doc.createElement("code");
-      code.className = "pnb-field-json";
-      code.textContent = JSON.stringify(value);
-      code.title = JSON.stringify(value, null, 1);
-      row.insertBefore(code, error);
+  /** The row of `field` and, for an enum whose choice has parameters, one row per parameter. */
+  private fieldRows(field: FormField, parent: FieldView | undefined): HTMLElement[] {
+    const path = parent ? `${parent.field.key}.${field.key}` : field.key;
+    const [row, label, error] = this.row(path, field.key, field.help);
+    row.dataset.kind = field.kind;
+    const editable = field.editable && !this.readOnly;
+    if (!editable) row.classList.add("pnb-field-readonly");
+    if (parent) row.classList.add("pnb-field-param");
+    let control: Control;
+    if (field.kind === "enum") control = this.select(field, label, error);
+    else if (field.kind === "bool") {
+      control = this.textInput(label, error);
+      control.type = "checkbox";
+    } else control = this.textInput(label, error);
+    control.disabled = !editable;
+    const view: FieldView = { field, row, error, control, shown: "", pending: false, sentText: null, parent };
+    this.showValue(view, field.value);
+    if (control instanceof HTMLSelectElement) {
+      control.addEventListener("change", () => {
+        const choice = field.choices?.[control.selectedIndex];
+        if (choice) this.send(view, choice.value);
+      });
+    } else if (control.type === "checkbox") {
+      control.addEventListener("change", () => this.send(view, (control as HTMLInputElement).checked));
     } else {
-      const input = doc.createElement("input");
-      input.id = inputId;
-      label.htmlFor = inputId;
-      input.className = "pnb-field-input";
-      input.disabled = readOnly;
-      field.input = input;
-      if (kind === "boolean") {
-        input.type = "checkbox";
-        input.checked = value as boolean;
-        input.addEventListener("change", () => this.send(field, input.checked));
-      } else {
-        input.type = "text";
-        if (kind === "number") input.inputMode = "decimal";
-        if (kind === "null") input.placeholder = "None";
-        input.value = value === null ? "" : String(value);
-        const commit = () => {
-          const parsed = parseField(kind, input.value);
-          if ("error" in parsed) this.setError(error, input, parsed.error);
-          else if (JSON.stringify(parsed.value) !== JSON.stringify(field.value)) this.send(field, parsed.value);
-        };
-        this.bindText(input, commit, () => (input.value = field.value === null ? "" : String(field.value)));
-      }
-      row.insertBefore(input, error);
+      if (field.kind === "int" || field.kind === "float") control.inputMode = "decimal";
+      if (field.nullable) control.placeholder = "None";
+      this.bindText(control, view, () => this.commitText(view));
     }
-    this.fields.set(key, field);
-    return row;
+    row.insertBefore(control, error);
+    this.views.set(path, view);
+    const rows: HTMLElement[] = [row];
+    if (field.kind === "enum" && field.choices) {
+      const params = field.choices[choiceIndex(field.choices, field.value)]?.params ?? [];
+      for (const p of params) rows.push(...this.fieldRows({ ...p, editable: p.editable && field.editable }, view));
+    }
+    return rows;
+  }
+
+  private textInput(label: HTMLLabelElement, error: HTMLDivElement): HTMLInputElement {
+    const input = this.doc.createElement("input");
+    input.type = "text";
+    input.className = "pnb-field-input";
+    input.id = `pnb-f-${++idCounter}`;
+    input.spellcheck = false;
+    input.autocomplete = "off";
+    input.setAttribute("aria-describedby", error.id);
+    label.htmlFor = input.id;
+    return input;
+  }
+
+  private select(field: FormField, label: HTMLLabelElement, error: HTMLDivElement): HTMLSelectElement {
+    const select = this.doc.createElement("select");
+    select.className = "pnb-field-input pnb-field-select";
+    select.id = `pnb-f-${++idCounter}`;
+    select.setAttribute("aria-describedby", error.id);
+    label.htmlFor = select.id;
+    for (const choice of field.choices ?? []) {
+      const option = this.doc.createElement("option");
+      option.textContent = choice.label;
+      select.appendChild(option);
+    }
+    return select;
   }
 
   /** Enter or blur commits; Escape restores the shown value. */
-  private bindText(input: HTMLInputElement, commit: () => void, revert: () => void): void {
+  private bindText(input: HTMLInputElement, view: FieldView, commit: () => void): void {
     input.addEventListener("keydown", (ev) => {
       if (ev.key === "Enter") {
         ev.preventDefault();
         commit();
       } else if (ev.key === "Escape") {
         ev.preventDefault();
-        ev.stopPropagation();
-        revert();
+        ev.stopPropagation(); // Escape here cancels the edit; it does not deselect the block
+        input.value = view.shown;
+        this.setError(view, "");
         input.blur();
       }
     });
     input.addEventListener("blur", commit);
   }
 
-  private send(field: Field, value: JsonValue): void {
-    if (this.readOnly) return;
-    field.value = value;
-    if (field.input) this.setError(field.error, field.input, "");
-    field.row.classList.add("pnb-field-pending");
-    this.pending.set(this.handlers.onSet(this.nodeId, field.key, value), field.key);
-  }
-
-  private setError(box: HTMLDivElement, input: HTMLInputElement, msg: string): void {
-    box.textContent = msg;
-    if (msg) input.setAttribute("aria-invalid", "true");
-    else input.removeAttribute("aria-invalid");
-  }
-
-  /** The kernel answered command `id`; returns true when it came from this form. */
-  commandResult(id: number, ok: boolean, error: string | null): boolean {
-    const key = this.pending.get(id);
-    if (key === undefined) return false;
-    this.pending.delete(id);
-    const field = this.fields.get(key);
-    if (field) {
-      field.row.classList.remove("pnb-field-pending");
-      if (field.input) this.setError(field.error, field.input, ok ? "" : error || "Failed");
+  // -- editing ----------------------------------------------------------------------------
+  private commitText(view: FieldView): void {
+    const input = view.control as HTMLInputElement;
+    if (view.pending && input.value === view.sentText) return;
+    if (input.value === view.shown) {
+      if (!view.pending) this.setError(view, "");
+      return;
     }
-    return true;
+    const parsed = parseValue(view.field, input.value);
+    if ("error" in parsed) return this.setError(view, parsed.error);
+    if (JSON.stringify(parsed.value) === JSON.stringify(view.field.value)) return this.showValue(view, view.field.value);
+    this.send(view, parsed.value);
   }
 
-  private updateValues(details: Details, node: GraphNode): void {
+  private send(view: FieldView, value: JsonValue): void {
+    if (this.readOnly) return;
+    const parent = view.parent;
+    // A parameter of an initializer (say) is sent as the whole serialized object.
+    const key = parent ? parent.field.key : view.field.key;
+    const sent = parent ? withParam(parent.field.value, view.field.key, value) : value;
+    const path = parent ? `${key}.${view.field.key}` : key;
+    this.sendWith(view, path, () => this.handlers.onSet(this.nodeId, key, sent));
+  }
+
+  private sendWith(view: FieldView, path: string, send: () => number): void {
+    this.setError(view, "");
+    view.pending = true;
+    view.sentText = view.control instanceof HTMLInputElement ? view.control.value : null;
+    view.row.classList.add("pnb-field-pending");
+    this.pending.set(send(), path);
+  }
+
+  private showValue(view: FieldView, value: JsonValue): void {
+    const c = view.control;
+    if (c instanceof HTMLSelectElement) {
+      c.selectedIndex = choiceIndex(view.field.choices ?? [], value);
+      view.shown = String(c.selectedIndex);
+    } else if (c.type === "checkbox") {
+      c.checked = value === true;
+      view.shown = String(c.checked);
+    } else {
+      c.value = view.field.kind === "str" && value === null ? "" : formatValue(view.field, value);
+      view.shown = c.value;
+      c.title = c.value.length > 24 ? c.value : "";
+    }
+  }
+
+  private setError(view: FieldView, msg: string): void {
+    view.error.textContent = msg;
+    if (msg) view.control.setAttribute("aria-invalid", "true");
+    else view.control.removeAttribute("aria-invalid");
+  }
+
+  /** New values for the same form: update in place, but never under the user's typing. */
+  private updateValues(fields: FormField[]): void {
     const active = this.doc.activeElement;
-    for (const [key, value] of Object.entries(details.settings)) {
-      const f = this.fields.get(key);
-      if (!f) continue;
-      if (fieldKind(value) !== f.kind && !(f.kind === "null" || value === null)) continue;
-      f.value = value;
-      if (!f.input) {
-        const code = f.row.querySelector("code");
-        if (code) code.textContent = JSON.stringify(value);
-      } else if (f.input !== active) {
-        if (f.kind === "boolean") f.input.checked = !!value;
-        else f.input.value = value === null ? "" : String(value);
+    const apply = (path: string, field: FormField) => {
+      const view = this.views.get(path);
+      if (!view) return;
+      view.field = { ...field, editable: view.field.editable };
+      const typing = view.control === active && view.control instanceof HTMLInputElement && view.control.type !== "checkbox";
+      if (typing && view.control.value !== view.shown && !view.pending) return;
+      this.showValue(view, field.value);
+    };
+    for (const field of fields) {
+      apply(field.key, field);
+      if (field.kind === "enum" && field.choices) {
+        const params = field.choices[choiceIndex(field.choices, field.value)]?.params ?? [];
+        for (const p of params) apply(`${field.key}.${p.key}`, p);
       }
     }
-    const summary = this.body.firstElementChild;
-    if (summary) summary.replaceWith(this.summary(node, details));
   }
+
+  private focusedKey(): string | null {
+    const active = this.doc.activeElement;
+    if (!active || !this.body.contains(active)) return null;
+    for (const [path, view] of this.views) if (view.control === active) return path;
+    return null;
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, JsonValue> {
+  return !!v && typeof v === "object" && !Array.isArray(v);
 }

@@ -5,7 +5,9 @@ type Cb = (...args: any[]) => void;
 /** An in-memory stand-in for the anywidget model. */
 export class FakeModel implements AnyModel {
   handlers = new Map<string, Cb[]>();
+  /** Commands sent (`kind: "command"`); `messages` has every message, previews requests too. */
   sent: any[] = [];
+  messages: any[] = [];
   saves = 0;
 
   constructor(public state: Record<string, any>) {}
@@ -32,7 +34,8 @@ export class FakeModel implements AnyModel {
     for (const cb of this.handlers.get(event) ?? []) cb(...args);
   }
   send(content: unknown): void {
-    this.sent.push(content);
+    this.messages.push(content);
+    if ((content as { kind?: string })?.kind === "command") this.sent.push(content);
   }
   save_changes(): void {
     this.saves++;

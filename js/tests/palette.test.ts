@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it, vi } from "vitest";
-import { filterPalette, PalettePanel } from "../src/palette";
+import { filterPalette, PalettePanel, placeNear } from "../src/palette";
 import { PALETTE } from "../dev/samples.mjs";
 
 describe("filterPalette", () => {
@@ -60,5 +60,33 @@ describe("PalettePanel", () => {
     p.el.querySelector<HTMLElement>(".pnb-palette-toggle")!.click();
     expect(p.collapsed).toBe(true);
     expect(p.el.classList.contains("pnb-collapsed")).toBe(true);
+  });
+});
+
+describe("placeNear", () => {
+  const area = { x: 0, y: 0, w: 1000, h: 600 };
+  const overlaps = (a: number[], b: { x: number; y: number; w: number; h: number }) =>
+    a[0] < b.x + b.w && b.x < a[0] + 184 && a[1] < b.y + b.h && b.y < a[1] + 58;
+
+  it("takes the centre when it is free", () => {
+    expect(placeNear([], area, 184, 58)).toEqual([408, 271]);
+  });
+
+  it("grows a chain below an anchor block", () => {
+    const input = { x: 100, y: 50, w: 184, h: 58 };
+    const first = placeNear([input], area, 184, 58, [100, 158]);
+    expect(first).toEqual([100, 158]);
+    const second = placeNear([input, { x: 100, y: 158, w: 184, h: 58 }], area, 184, 58, [100, 158]);
+    expect(second).toEqual([100, 158 + 58 + 56]); // taken: the next spot down, not above
+  });
+
+  it("never stacks repeated adds and stays in the visible area", () => {
+    const boxes: { x: number; y: number; w: number; h: number }[] = [];
+    for (let i = 0; i < 12; i++) {
+      const [x, y] = placeNear(boxes, area, 184, 58);
+      expect(boxes.some((b) => overlaps([x, y], b))).toBe(false);
+      expect(x >= 0 && y >= 0 && x + 184 <= 1000 && y + 58 <= 600).toBe(true);
+      boxes.push({ x, y, w: 184, h: 58 });
+    }
   });
 });

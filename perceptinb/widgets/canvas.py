@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import pathlib
 import threading
 from collections import OrderedDict
@@ -19,6 +20,7 @@ import traitlets
 
 from perceptinb.commands import History
 from perceptinb.errors import CommandError
+from perceptinb.files import export_keras, load_graph, save_graph
 from perceptinb.graph import INPUT_TYPE, Graph, Node
 from perceptinb.keras_bridge import (
     Trace,
@@ -28,6 +30,9 @@ from perceptinb.keras_bridge import (
     trace,
     with_carried_weights,
 )
+from perceptinb.preview.channel import PreviewChannel
+from perceptinb.preview.summarize import Preview
+from perceptinb.widgets.exports import EXPORT_KIND, answer_export
 from perceptinb.widgets.graph_view import build_graph_view, node_details
 
 log = logging.getLogger(__name__)
@@ -52,6 +57,10 @@ class Canvas(anywidget.AnyWidget):
 
     Args:
         model_or_graph: A ``keras.Model``, a `perceptinb.Graph`, or None for a blank canvas.
+        sample: Data to take the first sample from for the block previews (array, tensor,
+            tf.data dataset, dict/list for several inputs, DataFrame). None: a synthetic one.
+        target: The label of that sample, shown next to the model output.
+        previews: Compute the previews (switch off for huge models).
         input_shape: For a blank canvas: the shape of one sample, e.g. ``(28, 28, 1)``.
         name: The model name (defaults to the model's own).
         read_only: Draw only: no palette and no edits from the browser.
@@ -77,6 +86,9 @@ class Canvas(anywidget.AnyWidget):
         self,
         model_or_graph: Any = None,
         *,
+        sample: Any = None,
+        target: Any = None,
+        previews: bool = True,
         input_shape: tuple[int, ...] | list[int] | None = None,
         name: str | None = None,
         read_only: bool = False,
@@ -95,6 +107,7 @@ class Canvas(anywidget.AnyWidget):
         self._nested_traces: dict[tuple[str, str], Trace] = {}
         self._child_traces: dict[str, Trace] = {}
         self._version = 0
+        self._previews = PreviewChannel(self._send_binary, sample, target, enabled=previews)
         if not read_only:
             from perceptinb.catalog import palette_entries
 
@@ -120,8 +133,51 @@ class Canvas(anywidget.AnyWidget):
         with self._lock:
             return build(self._history.graph, self._cached_layer)[0]
 
+    @property
+    def sample(self) -> Any:
+        """The first sample per input as numpy arrays (batch of one), keyed by input id."""
+        current = self._previews.sample
+        return dict(current.arrays) if current is not None else None
+
+    @sample.setter
+    def sample(self, data: Any) -> None:
+        with self._lock:
+            self._previews.set_data(data, self._previews._target)
+            self._refresh_previews()
+
+    def set_sample(self, data: Any, target: Any = None) -> None:
+        """Set the sample and its label together; returns once the previews are current."""
+        with self._lock:
+            self._previews.set_data(data, target)
+            self._refresh_previews()
+
+    @property
+    def previews(self) -> dict[str, Preview]:
+        """The current preview of every node (an error preview where the layer failed)."""
+        return self._previews.previews
+
+    @property
+    def preview_stats(self) -> dict[str, float]:
+        """What the last preview refresh did: ``{"recomputed", "seconds", "bytes"}``."""
+        last = self._previews.last
+        return last.stats if last is not None else {"recomputed": 0, "seconds": 0.0, "bytes": 0}
+
+    @property
+    def previews_enabled(self) -> bool:
+        return self._previews.enabled
+
+    @previews_enabled.setter
+    def previews_enabled(self, enabled: bool) -> None:
+        with self._lock:
+            self._previews.set_enabled(enabled, self._history.graph, self._trace)
+
+    def refresh_previews(self) -> None:
+        """Recompute every preview with the current weights (e.g. after a training epoch)."""
+        with self._lock:
+            self._refresh_previews(invalidate=True)
+
     def apply(self, command: dict[str, Any]) -> None:
-        """Apply one command and refresh the canvas (shapes, errors, details).
+        """Apply one command and refresh the canvas (shapes, errors, details, previews).
 
         Raises:
             CommandError: the command is invalid; nothing changed.
@@ -139,6 +195,51 @@ class Canvas(anywidget.AnyWidget):
     def to_code(self) -> str:
         return self._history.graph.to_code()
 
+    def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
+        """Save the graph (architecture and block positions, not weights) as versioned JSON.
+
+        The write is atomic: a failed save leaves an existing file untouched.
+        """
+        return save_graph(self._history.graph, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, trusted: bool = False, **kwargs: Any) -> Canvas:
+        """A canvas for a graph saved with `save`. Validates the file; never executes code.
+
+        Args:
+            path: The JSON file.
+            trusted: Allow Lambda and unregistered custom layers (their rebuilding runs code).
+            **kwargs: Passed on to `Canvas` (``height``, ``read_only``, ``name``).
+
+        Raises:
+            GraphError: the file is not a valid graph, or holds layers refused as untrusted.
+        """
+        return cls(load_graph(path, trusted=trusted), trusted=trusted, **kwargs)
+
+    def export_keras(self, path: str | os.PathLike[str]) -> pathlib.Path:
+        """Save `model` (architecture and weights) as a ``.keras`` file, atomically."""
+        return export_keras(self.model, path)
+
+    def train(self, x: Any, y: Any = None, **kwargs: Any) -> Any:
+        """Train this canvas' model with a live dashboard; returns a `perceptinb.training.Run`.
+
+        By default it trains on a worker thread and returns at once, so the dashboard's Stop and
+        Pause buttons work; ``run.wait()`` blocks. The layers are the canvas' own: the blocks'
+        thumbnails refresh after every epoch. Defaults come from the Training panel's settings.
+        See `perceptinb.train` for the arguments (epochs, batch_size, validation_split,
+        validation_data, optimizer, learning_rate, loss, metrics, callbacks, background...).
+        """
+        from perceptinb.training.run import train_canvas
+
+        return train_canvas(self, x, y, **kwargs)
+
+    def training_panel(self, x: Any, y: Any = None, **kwargs: Any) -> Any:
+        """The Training panel: edit epochs, batch size, loss, optimizer and learning rate, then
+        press Train to start a run on `x`, `y` (its dashboard appears under the panel)."""
+        from perceptinb.widgets.training_panel import TrainingPanel
+
+        return TrainingPanel(self, x, y, **kwargs)
+
     def __repr__(self) -> str:
         g = self._history.graph
         return f"<perceptinb.Canvas {g.name!r}: {len(g.nodes)} nodes, {len(self.errors)} errors>"
@@ -149,10 +250,24 @@ class Canvas(anywidget.AnyWidget):
         self._child_traces = {}
         self._trace = trace(graph, self._cached_layer)
         self._version += 1
-        self.graph_view = build_graph_view(
-            graph, self._trace, self._child_traces, version=self._version
-        )
+        view = build_graph_view(graph, self._trace, self._child_traces, version=self._version)
+        self._refresh_previews()
+        view["synthetic"] = bool(self._previews.sample and self._previews.sample.synthetic)
+        view["can_undo"], view["can_redo"] = self._history.can_undo, self._history.can_redo
+        self.graph_view = view
         self._update_details()
+
+    def _refresh_previews(self, invalidate: bool = False) -> None:
+        # The inspector's detail is not pushed here: the browser asks for it again (at the
+        # channel page the user is on) whenever the selected block's thumbnail changes.
+        self._previews.refresh(self._history.graph, self._trace, invalidate=invalidate)
+
+    def _send_detail(self, node_id: str, page: int) -> None:
+        is_output = any(nid == node_id for nid, _ in self._history.graph.output_refs)
+        self._previews.send_detail(node_id, page, is_output)
+
+    def _send_binary(self, content: dict[str, Any], buffers: list[bytes]) -> None:
+        self.send(content, buffers)
 
     def _cached_layer(self, graph: Graph, node: Node, inputs: list[Any]) -> Any:
         """Reuse a node's layer while its config and input signature are unchanged, so its
@@ -185,7 +300,16 @@ class Canvas(anywidget.AnyWidget):
         self.details = node_details(self._history.graph, path, self.graph_view) if path else {}
 
     def _on_browser_message(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
-        if not isinstance(content, dict) or content.get("kind") != "command":
+        kind = content.get("kind") if isinstance(content, dict) else None
+        if kind in ("request_previews", "request_detail", "set_previews"):
+            self._on_preview_message(kind, content)
+            return
+        if kind == EXPORT_KIND:  # "Copy as code" / "Export .keras"
+            with self._lock:
+                reply, data = answer_export(self, content)
+            self.send(reply, data)
+            return
+        if kind != "command":
             log.warning("perceptinb: ignored a malformed message from the browser: %r", content)
             return
         reply: dict[str, Any] = {"kind": "command_result", "id": content.get("id")}
@@ -200,6 +324,32 @@ class Canvas(anywidget.AnyWidget):
             log.exception("perceptinb: command from the browser failed")
             reply.update(ok=False, error=f"Internal error: {type(exc).__name__}: {exc}")
         self.send(reply)
+
+
+    def _on_preview_message(self, kind: str, content: dict[str, Any]) -> None:
+        with self._lock:
+            if kind == "request_previews":
+                self._previews.send_previews()
+            elif kind == "set_previews":
+                self._previews.set_enabled(bool(content.get("enabled")), self._history.graph,
+                                           self._trace)
+            else:
+                node, page = content.get("node"), content.get("page", 0)
+                if isinstance(node, str) and node in self._history.graph.nodes and isinstance(
+                    page, int
+                ):
+                    self._send_detail(node, page)
+
+
+def inspect(model: Any, sample: Any = None, *, target: Any = None, height: int = 480) -> Canvas:
+    """A read-only canvas showing what every layer of `model` does to the first sample.
+
+    Args:
+        model: A ``keras.Model`` or a `perceptinb.Graph`.
+        sample: The data to take the first sample from (see `Canvas`); None for synthetic.
+        target: The label of that sample, shown next to the output.
+    """
+    return Canvas(model, sample=sample, target=target, read_only=True, height=height)
 
 
 def _initial_graph(source: Any, input_shape: Any, trusted: bool) -> Graph:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from perceptinb.catalog import category_of
+from perceptinb.catalog import accepts_several_inputs, category_of
+from perceptinb.forms import setting_fields
 from perceptinb.graph import Graph, Node
 from perceptinb.keras_bridge import Trace
 
@@ -42,6 +43,9 @@ def node_view(graph: Graph, node: Node, result: Trace, children: dict[str, Any])
         "pos": list(node.pos) if node.pos is not None else None,
         "shares": node.shares,
         "n_inputs": len(graph.inputs_of(node.id)),
+        # Merge layers and the like take several inputs: the canvas then lets the user choose
+        # the input port (the order matters for Subtract, Concatenate, attention...).
+        "multi_input": not node.is_input and accepts_several_inputs(graph.owner(node.id)),
         "n_outputs": len(result.outputs.get(node.id, [])) or 1,
         "group": group,
     }
@@ -87,4 +91,10 @@ def node_details(graph: Graph, path: str, view: dict[str, Any]) -> dict[str, Any
         "error": shown["error"],
         "shares": node.shares,
         "settings": owner.settings,
+        # The settings form; nodes inside a nested model are shown but not edited (commands
+        # address top-level nodes only).
+        "fields": [
+            {**field, "editable": field["editable"] and not groups}
+            for field in setting_fields(owner, owner.settings)
+        ],
     }

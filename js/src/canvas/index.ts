@@ -6,10 +6,11 @@
 import "../canvas.css";
 import { categoryColor } from "../categories";
 import { CommandChannel, StatusLine } from "../commands";
+import { ExportControls } from "../exports";
 import { attachInteractions } from "../interactions";
 import { isTyping, mapKey, type ViewAction } from "../keys";
-import type { Point } from "../layout";
-import { PalettePanel } from "../palette";
+import type { NodeBox, Point } from "../layout";
+import { PalettePanel, placeNear } from "../palette";
 import {
   normalizeGraphView,
   TRAITS,
@@ -22,6 +23,8 @@ import {
   type GraphView,
 } from "../protocol";
 import { BLOCK_WIDTH, blockHeight, GraphRenderer } from "../render";
+import { Inspector } from "../inspector";
+import { PreviewLayer } from "../previews";
 import { SettingsPanel } from "../settings";
 import { Minimap, Viewport } from "../viewport";
 
@@ -81,7 +84,9 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   let drawnCount = 0;
   let needInitialView = false;
   let userTouched = false;
-  let addCount = 0;
+  /** Node ids when an `add` was sent (the new block gets selected) and the add's outcome. */
+  let selectNewFrom: Set<string> | null = null;
+  let addOk: boolean | null = null;
   /** A renamed block to select once the graph with its new name arrives. */
   let pendingSelect = "";
 
@@ -101,6 +106,7 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
 
   const channel = new CommandChannel(model, onResult);
   const status = new StatusLine(doc);
+  const exportControls = new ExportControls(doc, model, status, root);
   const send = (command: Command): number => {
     if (readOnly) {
       status.show("This canvas is read-only", "error");
@@ -115,6 +121,17 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
     onRename: (node, name) => send({ op: "rename", node, name }),
     onClose: () => select(""),
   });
+  const previews = new PreviewLayer(doc, {
+    model,
+    root,
+    blockElement: (id) => renderer.blockElement(id),
+    node: (id) => findNode(view, id),
+    relayout: () => relayoutKeepingView(), // preview slots grew or shrank
+    changed: (ids) => inspector.previewsChanged(ids),
+  });
+  // At the top of the settings panel, which then scrolls as a whole.
+  const inspector = new Inspector(doc, model, previews, settings.el);
+  settings.el.insertBefore(inspector.el, settings.el.querySelector(".pnb-settings-body"));
 
   const toolbar = doc.createElement("div");
   toolbar.className = "pnb-toolbar";
@@ -142,8 +159,12 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
     button(doc, "pnb-zoom-out", "−", "Zoom out (−)", () => viewport.zoomCenter(0.8)),
     undoBtn,
     redoBtn,
+    exportControls.copyButton,
+    exportControls.exportButton,
     minimapBtn,
+    previews.toggle,
     count,
+    previews.badge,
   );
   stage.append(renderer.world, empty, toolbar, minimapCanvas, settings.el, status.el);
   root.append(palette.el, stage);
@@ -178,7 +199,8 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
       model.set(TRAITS.selected, selected);
       model.save_changes();
     }
-    const result = renderer.draw(view, { expanded, selected, readOnly });
+    const result = renderer.draw(view, { expanded, selected, readOnly, thumb: previews.thumbHeight });
+    previews.mount(); // re-attaches drawn thumbnails to rebuilt blocks
     const items = [];
     for (const nd of view.nodes) {
       const b = result.boxes.get(nd.id);
@@ -194,6 +216,8 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
       viewport.initial(result);
     }
     title.textContent = view.name;
+    undoBtn.disabled = !view.can_undo;
+    redoBtn.disabled = !view.can_redo;
     title.title = view.name;
     count.textContent = `${result.blockCount} ${result.blockCount === 1 ? "block" : "blocks"}`;
     empty.hidden = result.blockCount > 0;
@@ -205,12 +229,37 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
     root.dataset.version = String(view.version);
     root.dataset.renderMs = ms.toFixed(1);
     root.dataset.blockCount = String(result.blockCount);
+    selectAdded();
+  }
+
+  /**
+   * Redraws after blocks grew or shrank (previews arrived or were switched off) without the view
+   * jumping: the first view is recomputed until the user moved it; after that, the selected
+   * block (else the one nearest the centre) stays where it is on screen.
+   */
+  function relayoutKeepingView(): void {
+    const boxes = renderer.last?.boxes;
+    let anchor = boxes?.has(selected) ? selected : "";
+    if (boxes && !anchor) {
+      const v = viewport.visible();
+      let best = Infinity;
+      for (const [id, b] of boxes) {
+        const d = Math.hypot(b.x + b.w / 2 - (v.x + v.w / 2), b.y + b.h / 2 - (v.y + v.h / 2));
+        if (d < best) [best, anchor] = [d, id];
+      }
+    }
+    const before = anchor ? { ...boxes!.get(anchor)! } : null;
+    draw();
+    const after = anchor ? renderer.last?.boxes.get(anchor) : null;
+    if (!userTouched && !selected && renderer.last && stage.clientWidth > 0) viewport.initial(renderer.last);
+    else if (before && after) viewport.panBy((before.x - after.x) * viewport.k, (before.y - after.y) * viewport.k);
   }
 
   function showSettings(): void {
     const node = findNode(view, selected);
     settings.show(node, (model.get(TRAITS.details) ?? {}) as Partial<Details>, readOnly);
     stage.classList.toggle("pnb-has-settings", !!node);
+    inspector.show(node ? selected : "");
   }
 
   function select(id: string, focus = false): void {
@@ -235,25 +284,46 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
 
   function addAt(type: string, pos: Point | null): void {
     let p: [number, number];
-    if (pos) p = [Math.round(pos.x - BLOCK_WIDTH / 2), Math.round(pos.y - blockHeight({ error: null }) / 2)];
+    const h = blockHeight({ error: null });
+    if (pos) p = [Math.round(pos.x - BLOCK_WIDTH / 2), Math.round(pos.y - h / 2)];
     else {
-      // Near the centre of the view, nudged so repeated adds do not stack exactly.
+      // A free spot below the selected block (else the lowest one), so repeated clicks grow a
+      // chain; on an empty canvas, the centre of what the settings panel leaves visible.
       const v = viewport.visible();
-      const nudge = (addCount++ % 6) * 24;
-      p = [
-        Math.round(v.x + v.w / 2 - BLOCK_WIDTH / 2 + nudge),
-        Math.round(v.y + v.h / 2 - blockHeight({ error: null }) / 2 + nudge),
-      ];
+      const panel = settings.el.offsetWidth ? (settings.el.offsetWidth + 16) / viewport.k : 0;
+      const area = { ...v, w: Math.max(BLOCK_WIDTH, v.w - panel) };
+      const boxes = [...(renderer.last?.boxes ?? new Map()).values()];
+      const below = renderer.last?.boxes.get(selected) ?? boxes.reduce<NodeBox | null>((a, b) => (!a || b.y + b.h > a.y + a.h ? b : a), null);
+      p = placeNear(boxes, area, BLOCK_WIDTH, h, below ? [below.x, below.y + below.h + 48] : null);
     }
-    send({ op: "add", type, pos: p });
+    // The new block is selected once it is drawn, so its settings form opens at once.
+    selectNewFrom = new Set(view.nodes.map((n) => n.id));
+    if (send({ op: "add", type, pos: p }) < 0) selectNewFrom = null;
+  }
+
+  /** Selects the block an `add` created, once both its result and the new graph arrived. */
+  function selectAdded(): void {
+    if (!selectNewFrom || addOk === null) return;
+    const added = view.nodes.find((n) => !selectNewFrom!.has(n.id));
+    if (!addOk || added) {
+      selectNewFrom = null;
+      // Focus follows, unless the user is still in the palette (typing a search, say).
+      if (added) select(added.id, !palette.el.contains(doc.activeElement));
+      addOk = null;
+    }
   }
 
   function onResult(command: Command, result: CommandResultMessage): void {
     const inline = settings.commandResult(result.id, result.ok, result.error);
+    if (command.op === "add" && selectNewFrom) {
+      addOk = result.ok;
+      selectAdded();
+    }
     if (!result.ok) {
       const what = OP_LABEL[command.op] ?? command.op;
       const target = "node" in command ? ` ${command.node}` : "type" in command ? ` ${command.type}` : "";
-      status.show(`${what}${target} failed: ${result.error ?? "unknown error"}`, "error");
+      // A form edit shows its error under the field; the status line would only cover the graph.
+      if (!inline) status.show(`${what}${target} failed: ${result.error ?? "unknown error"}`, "error");
       if (command.op === "move") draw(); // put the block back where the kernel has it
       return;
     }
@@ -310,6 +380,7 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
       send: (c) => void send(c),
       addAt: (type, pos) => addAt(type, pos),
       touched: () => (userTouched = true),
+      view: () => view,
     }),
   );
 
@@ -364,6 +435,9 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   return () => {
     for (const f of cleanups.splice(0)) f();
     channel.destroy();
+    exportControls.destroy();
+    inspector.destroy();
+    previews.destroy();
     minimap.destroy();
     status.clear();
     renderer.destroy();

@@ -1,0 +1,58 @@
+/**
+ * The sync contract of the dashboard's anywidget parts (Python: perceptinb/widgets/dashboard_parts.py).
+ *
+ * All three share one bundle and pick their view from the `kind` trait:
+ * - "header": trait `state` ({@link HeaderState}, Python → JS); sends `{kind: "control", action}`
+ *   with action "stop" | "pause" | "resume".
+ * - "picker": traits `graph` ({@link PickerGraph}, Python → JS) and `selected` (both ways).
+ * - "table": trait `table` ({@link TableData}, Python → JS).
+ */
+
+export interface AnyModel {
+  get(name: string): any;
+  set(name: string, value: unknown): void;
+  save_changes(): void;
+  on(event: string, cb: (...args: any[]) => void): void;
+  off(event?: string | null, cb?: ((...args: any[]) => void) | null): void;
+  send(content: unknown, callbacks?: unknown, buffers?: unknown[]): void;
+}
+
+export type Status = "pending" | "running" | "paused" | "complete" | "stopped" | "diverged" | "failed";
+
+export interface HeaderState {
+  title: string;
+  status: Status | string;
+  message: string;
+  note: string;
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  progress: number;
+  rate: number | null;
+  rate_unit: string;
+  eta: number | null;
+  elapsed: number;
+  controls: boolean;
+  controls_note: string;
+}
+
+export interface PickerNode {
+  id: string;
+  type: string;
+  category: string;
+  weights: boolean;
+}
+
+export interface PickerGraph {
+  nodes: PickerNode[];
+  edges: { src: string; dst: string }[];
+}
+
+export interface TableData {
+  title?: string;
+  metrics?: { label: string; value: string; hint?: string }[];
+  columns?: string[];
+  rows?: (string | number)[][];
+  note?: string;
+}

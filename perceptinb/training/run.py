@@ -1,0 +1,381 @@
+"""`Run`: one training run with a live dashboard, and `train()`, which starts it.
+
+Default mode: training runs on a worker thread and `train()` returns at once. Why: a Jupyter
+kernel whose cell is busy does not receive widget messages (measured with JupyterLab 4.6,
+ipykernel 7.4, ipywidgets 8.1, also with jupyter-ui-poll), so the Stop and Pause buttons of a
+dashboard whose `fit` blocks the cell could never be delivered. With the cell free, they are.
+`run.wait()` blocks for scripts and tests; a kernel interrupt (Ctrl-C, ■) during `wait()` or
+during a foreground run (``background=False``) stops the run cleanly after the current batch.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+import weakref
+from typing import Any
+
+from perceptinb.training import data as data_module
+from perceptinb.training import state as st
+from perceptinb.training.callback import LiveCallback, _in_kernel
+from perceptinb.training.evaluate import (
+    TestResult,
+    classification_metrics,
+    infer_task,
+    regression_metrics,
+)
+
+_ACTIVE: weakref.WeakKeyDictionary[Any, Run] = weakref.WeakKeyDictionary()
+
+
+class Run:
+    """A training run: `status`, `history`, `stop()`, `pause()`, `resume()`, `wait()`,
+    `test(x, y)` and the live `dashboard`.
+
+    Statuses: "pending" → "running" (⇄ "paused") → "complete" | "stopped" | "diverged" |
+    "failed". Create runs with `Canvas.train` or `perceptinb.train`.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        data: data_module.FitData,
+        *,
+        epochs: int,
+        callback: LiveCallback,
+        callbacks: list[Any],
+        verbose: Any,
+        fit_kwargs: dict[str, Any],
+        compile_args: dict[str, Any] | None,
+        background: bool,
+    ) -> None:
+        self.model = model
+        self.callback = callback
+        self.tests: list[TestResult] = []
+        self.error: BaseException | None = None
+        self.traceback = ""
+        self._data = data
+        self._epochs = epochs
+        self._callbacks = callbacks
+        self._verbose = verbose
+        self._fit_kwargs = fit_kwargs
+        self._compile_args = compile_args
+        self._background = background
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- state --------------------------------------------------------------------------------
+    @property
+    def status(self) -> str:
+        return self.callback.state.status
+
+    @property
+    def message(self) -> str:
+        """Why the run ended (diverged, failed, stopped), or ""."""
+        return self.callback.state.message
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """Per-epoch logs so far, like ``keras.callbacks.History.history``."""
+        return self.callback.history
+
+    @property
+    def epoch(self) -> int:
+        """Epochs finished."""
+        return self.callback.state.epoch
+
+    @property
+    def dashboard(self) -> Any:
+        return self.callback.dashboard
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    # -- control --------------------------------------------------------------------------------
+    def stop(self, wait: bool = True, timeout: float = 30.0) -> str:
+        """Stop after the current batch; with `wait`, return once the run has ended.
+
+        Returns:
+            The status.
+        """
+        self.callback.stop()
+        if wait and threading.current_thread() is not self._thread:
+            self._done.wait(timeout)
+        return self.status
+
+    def pause(self) -> None:
+        """Hold training after the current batch (status "paused") until `resume()`."""
+        self.callback.pause()
+
+    def resume(self) -> None:
+        self.callback.resume()
+
+    def wait(self, timeout: float | None = None) -> Run:
+        """Block until the run ends (or `timeout` seconds pass); returns the run.
+
+        A kernel interrupt while waiting stops the run after its current batch and marks it
+        "stopped"; the interrupt is not re-raised (the run, not the cell, was the target).
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            while not self._done.is_set():
+                left = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
+                if left <= 0:
+                    break
+                self._done.wait(left)
+        except KeyboardInterrupt:
+            self.callback.control.interrupted = True
+            self.callback.stop()
+            self._done.wait(30.0)
+        return self
+
+    # -- testing --------------------------------------------------------------------------------
+    def test(
+        self,
+        x: Any,
+        y: Any = None,
+        *,
+        task: str = "auto",
+        top_k: int = 3,
+        class_names: list[str] | None = None,
+        batch_size: int = 256,
+        title: str | None = None,
+    ) -> TestResult:
+        """Evaluate on held-out data and show the test view; the result is kept in `tests`.
+
+        Args:
+            x, y: Test inputs and targets (arrays or a DataFrame; ``y`` may name a column).
+            task: "classification", "regression" or "auto" (from the targets and outputs).
+            top_k: k of the top-k accuracy.
+            class_names: Labels for the classes (default: 0, 1, ...).
+        """
+        if self.status in (st.RUNNING, st.PAUSED, st.PENDING):
+            raise RuntimeError(
+                f"Run.test needs a finished run; this one is {self.status}. Call run.wait() "
+                "or run.stop() first."
+            )
+        if isinstance(y, str):
+            x, y = x.drop(columns=[y]), x[y]
+        x, y = data_module.to_arrays(x), data_module.to_arrays(y)
+        if y is None:
+            raise TypeError("Run.test needs targets: pass y.")
+        import keras
+        import numpy as np
+
+        predictions = self.model.predict(x, batch_size=batch_size, verbose=0)
+        predictions = np.asarray(keras.tree.flatten(predictions)[0])
+        y = np.asarray(keras.tree.flatten(y)[0])
+        if task == "auto":
+            task = infer_task(y, predictions)
+        if task == "classification":
+            metrics = classification_metrics(y, predictions, top_k=top_k, class_names=class_names)
+        elif task == "regression":
+            metrics = regression_metrics(y, predictions)
+        else:
+            raise ValueError(f"task must be 'auto', 'classification' or 'regression'. "
+                             f"Received: {task!r}.")
+        from perceptinb.widgets.test_view import TestView
+
+        heading = title or f"Test · {self.callback.state.title} · after epoch {self.epoch}"
+        result = TestResult(task, metrics, predictions, self.epoch, TestView(task, metrics, heading))
+        self.tests.append(result)
+        return result
+
+    # -- display ----------------------------------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.dashboard._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        state = self.callback.state
+        text = f"<perceptinb.Run {state.title!r}: {self.status}, epoch {state.epoch}/{state.epochs}"
+        return text + (f" ({self.message})>" if self.message else ">")
+
+    # -- the training thread ------------------------------------------------------------------
+    def _start(self) -> None:
+        with self.callback.state.lock:
+            self.callback.state.status = st.PENDING
+        if self._background:
+            self._thread = threading.Thread(target=self._main, name="perceptinb-train", daemon=True)
+            self._thread.start()
+        else:
+            self._main()
+
+    def _main(self) -> None:
+        try:
+            probe = data_module.take_probe(self._data)
+            self.callback.probe_data = probe
+            if self._compile_args is not None:
+                args = dict(self._compile_args)
+                if args.get("loss") == "auto" or args.get("metrics") == "auto":
+                    loss, metrics = data_module.infer_loss(self.model, probe[1] if probe else None)
+                    if args.get("loss") == "auto":
+                        args["loss"] = loss
+                    if args.get("metrics") == "auto":
+                        args["metrics"] = metrics
+                self.model.compile(**args)
+            self.model.fit(
+                self._data.x,
+                self._data.y,
+                epochs=self._epochs,
+                callbacks=[self.callback, *self._callbacks],
+                verbose=self._verbose,
+                **self._data.kwargs,
+                **self._fit_kwargs,
+            )
+        except KeyboardInterrupt as exc:  # a second interrupt in a foreground run
+            self.error = exc
+            with self.callback.state.lock:
+                self.callback.state.status = st.STOPPED
+                self.callback.state.message = "Training interrupted."
+                self.callback._end(self.callback.state)
+            self.callback._finish()
+        except BaseException as exc:  # shown on the dashboard, kept on the run
+            self.error = exc
+            self.traceback = traceback.format_exc()
+            self.callback.fail(exc)
+        finally:
+            self.callback.wait_published(3.0)
+            self._done.set()
+
+
+def train(
+    model: Any,
+    x: Any = None,
+    y: Any = None,
+    *,
+    epochs: int = 10,
+    batch_size: int | None = None,
+    validation_split: float | None = None,
+    validation_data: Any = None,
+    optimizer: Any = None,
+    learning_rate: float | None = None,
+    loss: Any = None,
+    metrics: Any = None,
+    callbacks: list[Any] | None = None,
+    background: bool = True,
+    verbose: Any = 0,
+    display: bool | None = None,
+    gradients: bool | str = "auto",
+    title: str | None = None,
+    epoch_end_hooks: list[Any] | None = None,
+    **fit_kwargs: Any,
+) -> Run:
+    """Train a Keras model with a live dashboard; returns a `Run` at once (by default).
+
+    Args:
+        model: A ``keras.Model``. It is compiled here unless it already is and neither
+            `optimizer` nor `loss` is given.
+        x, y: Arrays, a pandas DataFrame (``y`` may name its target column), a ``tf.data``
+            dataset or a ``keras.utils.PyDataset`` (then ``y=None``).
+        epochs, batch_size, validation_split, validation_data: As in ``model.fit``. For arrays
+            the batch size defaults to 32 and the validation split to 0.2; a dataset brings its
+            own batches, so neither may be given with one.
+        optimizer: Name or instance (default "adam"); `learning_rate` applies to a name.
+        loss: A Keras loss, or "auto" (default): chosen from the targets and the output.
+        metrics: A list, or "auto": accuracy for classification, MAE for regression.
+        callbacks: More Keras callbacks, called after the dashboard's.
+        background: Train on a worker thread and return at once (default; the buttons work).
+            ``False`` blocks until the run ends; a kernel interrupt then stops it cleanly.
+        display: Show the dashboard now; ``None``: only inside a notebook.
+        gradients: Per-layer gradient statistics: "auto", True (every epoch) or False.
+        **fit_kwargs: Passed on to ``model.fit`` (``shuffle``, ``class_weight``...).
+
+    Raises:
+        TypeError / ValueError: the data or arguments cannot work (nothing started).
+    """
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer. Received: epochs={epochs!r}.")
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"batch_size must be a positive integer. Received: {batch_size!r}.")
+    previous = _ACTIVE.get(model)
+    if previous is not None and not previous.done:
+        raise RuntimeError(
+            f"{model.name!r} is still training (status {previous.status}); stop() or wait() for "
+            "that run first."
+        )
+    if data_module.is_stream(x):
+        if batch_size is not None:
+            raise ValueError("A dataset brings its own batches: do not pass batch_size with it.")
+        fit_kwargs.setdefault("shuffle", False)  # Keras ignores it for datasets, with a warning
+    else:
+        batch_size = 32 if batch_size is None else batch_size
+        if validation_split is None and validation_data is None:
+            validation_split = 0.2
+    data = data_module.prepare(
+        x, y, batch_size=batch_size, validation_split=validation_split,
+        validation_data=validation_data,
+    )
+    compile_args = _compile_args(model, optimizer, learning_rate, loss, metrics)
+    callback = LiveCallback(
+        gradients=gradients, batch_size=data.batch_size, title=title or model.name,
+        display=False,
+    )
+    callback.epoch_end_hooks.extend(epoch_end_hooks or [])
+    run = Run(
+        model, data, epochs=epochs, callback=callback, callbacks=list(callbacks or []),
+        verbose=verbose, fit_kwargs=fit_kwargs, compile_args=compile_args, background=background,
+    )
+    if display if display is not None else _in_kernel():
+        from IPython.display import display as show
+
+        show(callback.dashboard)
+        callback._displayed = True
+    _ACTIVE[model] = run
+    run._start()
+    return run
+
+
+def _compile_args(
+    model: Any, optimizer: Any, learning_rate: float | None, loss: Any, metrics: Any
+) -> dict[str, Any] | None:
+    import keras
+
+    if getattr(model, "compiled", False) and optimizer is None and loss is None:
+        if learning_rate is not None:
+            model.optimizer.learning_rate = learning_rate
+        return None
+    if learning_rate is not None and (not isinstance(learning_rate, (int, float)) or
+                                      learning_rate <= 0):
+        raise ValueError(f"learning_rate must be a positive number. Received: {learning_rate!r}.")
+    optimizer = "adam" if optimizer is None else optimizer
+    if isinstance(optimizer, str):
+        config: dict[str, Any] = {}
+        if learning_rate is not None:
+            config["learning_rate"] = float(learning_rate)
+        try:
+            optimizer = keras.optimizers.get({"class_name": optimizer, "config": config})
+        except ValueError as exc:
+            raise ValueError(f"Unknown optimizer {optimizer!r}: {exc}") from None
+    elif learning_rate is not None:
+        optimizer.learning_rate = learning_rate
+    loss = "auto" if loss is None else loss
+    if isinstance(loss, str) and loss != "auto":
+        keras.losses.get(loss)  # raises ValueError naming an unknown loss, before any thread
+    return {"optimizer": optimizer, "loss": loss, "metrics": "auto" if metrics is None else metrics}
+
+
+def train_canvas(canvas: Any, x: Any, y: Any = None, **kwargs: Any) -> Run:
+    """`Canvas.train`: train the canvas' model (its layers are the canvas' own, so the canvas
+    shows the trained weights) and refresh its thumbnails after every epoch."""
+    from perceptinb.training.settings import settings_for
+
+    defaults = settings_for(canvas).as_train_kwargs()
+    if data_module.is_stream(x):  # a dataset brings its own batches and has no split
+        defaults.pop("batch_size")
+        defaults.pop("validation_split")
+    previous = _ACTIVE.get(canvas)
+    if previous is not None and not previous.done:
+        raise RuntimeError(
+            f"This canvas is still training (status {previous.status}); stop() or wait() for "
+            "that run first."
+        )
+    hooks = list(kwargs.pop("epoch_end_hooks", []) or [])
+    refresh = getattr(canvas, "refresh_previews", None)
+    if callable(refresh):
+        hooks.append(refresh)
+    title = kwargs.pop("title", None) or canvas.graph.name
+    run = train(canvas.model, x, y, **{**defaults, **kwargs}, epoch_end_hooks=hooks, title=title)
+    _ACTIVE[canvas] = run
+    return run

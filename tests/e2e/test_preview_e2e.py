@@ -1,0 +1,68 @@
+"""Previews in JupyterLab + Chromium: thumbnails drawn, edits redraw them, edit latency."""
+
+from __future__ import annotations
+
+import statistics
+
+from . import lab
+
+QUICKSTART = "01-quickstart.ipynb"
+
+# The thumbnail of the dense block, whose `data-version` the canvas stamps on every redraw.
+_DENSE_THUMB = '.pnb-block[data-node-id="dense"] .pnb-preview'
+
+
+def _edit_latency_ms(page, canvas, units: int) -> float:
+    """From typing a new `units` in the settings form (Enter) to the redrawn thumbnail,
+    timed inside the page. Playwright's own round trip is included, so this is an upper bound."""
+    page.evaluate(
+        "([root, sel]) => { window.__pnbT0 = performance.now(); "
+        "window.__pnbV0 = root.querySelector(sel).dataset.version; }",
+        [canvas.element_handle(), _DENSE_THUMB],
+    )
+    field = canvas.locator('.pnb-settings [data-key="units"] input')
+    field.fill(str(units))
+    field.press("Enter")
+    return page.wait_for_function(
+        "([root, sel]) => { const el = root.querySelector(sel); "
+        "return el && el.dataset.version !== window.__pnbV0 "
+        "&& performance.now() - window.__pnbT0; }",
+        arg=[canvas.element_handle(), _DENSE_THUMB],
+        polling="raf",
+    ).json_value()
+
+
+def test_thumbnails_follow_edits(lab_page, lab_server):
+    page = lab_page
+    lab.open_notebook(page, lab_server, QUICKSTART)
+    assert lab.run_all_cells(page) is True
+    lab.assert_no_cell_errors(page)
+    canvas = page.locator(".pnb-canvas").first
+    n_nodes = 7
+    page.wait_for_function(
+        "([el, n]) => el.querySelectorAll('.pnb-preview').length === n",
+        arg=[canvas.element_handle(), n_nodes],
+    )
+    image = canvas.locator('.pnb-block[data-node-id="image"] .pnb-preview')
+    conv = canvas.locator('.pnb-block[data-node-id="conv"] .pnb-preview')
+    assert image.evaluate("el => el.width > 0 && el.height > 0")
+    before = conv.evaluate("el => el.toDataURL()")
+
+    # An edit from Python redraws the thumbnail of the edited block.
+    lab.run_cell(page, 'canvas.apply({"op": "set", "node": "conv", "key": "activation", '
+                       '"value": "tanh"})')
+    page.wait_for_function("([el, old]) => el.toDataURL() !== old",
+                           arg=[conv.element_handle(), before])
+    lab.screenshot(page, "previews-light", canvas)
+
+    # Edit from the settings form of the selected block, timed in the page.
+    canvas.locator('.pnb-block[data-node-id="dense"]').click()
+    canvas.locator('.pnb-settings [data-key="units"] input').wait_for()
+    latencies = [_edit_latency_ms(page, canvas, 11 + i % 2) for i in range(9)]
+    median = statistics.median(latencies)
+    print(f"edit -> updated thumbnail: median {median:.0f} ms over {len(latencies)} edits")
+    assert median < 1000  # the 150 ms target is reported, not enforced (shared, noisy CI)
+    lab.screenshot(page, "previews-inspector-light", canvas)  # README's notebooks/images/canvas.png
+    lab.set_theme(page, "dark")
+    lab.screenshot(page, "previews-dark", canvas)
+    lab.set_theme(page, "light")
