@@ -29,8 +29,11 @@ $(BUNDLE): $(NODE_STAMP) $(JS_SOURCES)
 
 js: $(BUNDLE)
 
+# JupyterLab refuses to start as root without --allow-root (containers, CI machines).
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: venv
-	$(VENV)/bin/jupyter lab notebooks/01-quickstart.ipynb
+	$(VENV)/bin/jupyter lab $(LAB_FLAGS) notebooks/01-quickstart.ipynb
 
 # Debian's chromium drives the browser tests; install it where we are allowed to (root, apt).
 chromium:
@@ -48,6 +51,7 @@ test-py: venv chromium
 test: venv chromium test-js test-py
 
 bench: venv
+	$(PY) -m pip install -q -e ".[bench]"
 	@for script in benchmarks/*.py; do \
 	  echo "== $$script"; $(PY) $$script || exit 1; \
 	done
