@@ -93,6 +93,21 @@ def application(name: str) -> keras.Model:
         "NASNetMobile": lambda: keras.applications.NASNetMobile(
             weights=None, input_shape=(32, 32, 3), classes=5
         ),
+        "EfficientNetV2B0": lambda: keras.applications.EfficientNetV2B0(
+            weights=None, input_shape=(32, 32, 3), classes=5
+        ),
+        "ResNet50V2": lambda: keras.applications.ResNet50V2(
+            weights=None, input_shape=(32, 32, 3), classes=5
+        ),
+        "MobileNet": lambda: keras.applications.MobileNet(
+            weights=None, input_shape=(32, 32, 3), alpha=0.25, classes=5
+        ),
+        "MobileNetV3Large": lambda: keras.applications.MobileNetV3Large(
+            weights=None, input_shape=(32, 32, 3), classes=5
+        ),
+        "InceptionResNetV2": lambda: keras.applications.InceptionResNetV2(
+            weights=None, input_shape=(75, 75, 3), classes=5
+        ),
     }
     return constructors[name]()
 
@@ -108,6 +123,11 @@ APPLICATIONS = [
     "InceptionV3",
     "Xception",
     "NASNetMobile",
+    "EfficientNetV2B0",
+    "ResNet50V2",
+    "MobileNet",
+    "MobileNetV3Large",
+    "InceptionResNetV2",
 ]
 SMALL_MODELS = {
     "sequential_cnn": sequential_cnn,
