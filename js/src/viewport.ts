@@ -21,6 +21,8 @@ export interface Rect {
 
 export const MIN_ZOOM = 0.002;
 export const MAX_ZOOM = 2.5;
+/** The floating toolbar covers the top of the stage: fitted views start below it. */
+const TOOLBAR_INSET = 52;
 /** Below this scale block text is unreadable, so the first view does not fit deep graphs whole. */
 const READABLE_ZOOM = 0.5;
 
@@ -88,14 +90,15 @@ export class Viewport {
     this.set(w / 2 - wx * this.k, h / 2 - wy * this.k, this.k);
   }
 
-  /** Shows all of `b`, never magnified beyond 1. */
+  /** Shows all of `b` below the toolbar, never magnified beyond 1. */
   fit(b: Bounds, pad = 24): void {
     const { w, h } = this.size();
     const bw = Math.max(1, b.maxX - b.minX);
     const bh = Math.max(1, b.maxY - b.minY);
-    const k = Math.min(1, (w - 2 * pad) / bw, (h - 2 * pad) / bh);
+    const free = h - pad - TOOLBAR_INSET;
+    const k = Math.min(1, (w - 2 * pad) / bw, free / bh);
     const kk = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, k));
-    this.set((w - bw * kk) / 2 - b.minX * kk, (h - bh * kk) / 2 - b.minY * kk, kk);
+    this.set((w - bw * kk) / 2 - b.minX * kk, TOOLBAR_INSET + (free - bh * kk) / 2 - b.minY * kk, kk);
   }
 
   /**
@@ -107,11 +110,11 @@ export class Viewport {
     const { w, h } = this.size();
     const bw = Math.max(1, b.maxX - b.minX);
     const bh = Math.max(1, b.maxY - b.minY);
-    const fitK = Math.min(1, (w - 2 * pad) / bw, (h - 2 * pad) / bh);
+    const fitK = Math.min(1, (w - 2 * pad) / bw, (h - pad - TOOLBAR_INSET) / bh);
     if (fitK >= READABLE_ZOOM) return this.fit(b, pad);
     const k = Math.max(READABLE_ZOOM, Math.min(0.8, (w - 2 * pad) / bw));
     const x = bw * k <= w - 2 * pad ? (w - bw * k) / 2 - b.minX * k : pad - b.minX * k;
-    this.set(x, pad - b.minY * k, k);
+    this.set(x, TOOLBAR_INSET - b.minY * k, k);
   }
 
   /** Pans the least amount so that world rect `r` is visible left of `rightInset` pixels. */

@@ -95,7 +95,8 @@ def test_build_edit_and_undo_in_the_canvas(lab_page, lab_server):
     block("dense_1").click()
     page.keyboard.press("Control+z")
     _shape(canvas, "dense_1", "(None, 32)")
-    assert units.input_value() == "32"
+    # The form follows (the details trait arrives in its own message, just after the graph).
+    page.wait_for_function("el => el.value === '32'", arg=units.element_handle())
     assert lab.run_cell(page, STATE).strip() == "32 relu [('input', 'dense_1')]"
 
     # A second block, wired after the first; wiring back would be a cycle: refused, with the
