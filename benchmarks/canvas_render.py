@@ -41,8 +41,8 @@ def synthetic(n_blocks):
     while len(nodes) < n_blocks:
         i = len(nodes)
         a, b, add = f"dense_{i}", f"dense_{i + 1}", f"add_{i + 2}"
-        nodes += [Node(a, "Dense", {"units": 16, "name": a}), Node(b, "Dense", {"units": 16, "name": b}),
-                  Node(add, "Add", {"name": add})]
+        nodes += [Node(a, "Dense", {"units": 16, "name": a}),
+                  Node(b, "Dense", {"units": 16, "name": b}), Node(add, "Add", {"name": add})]
         edges += [Edge(last, a), Edge(a, b), Edge(b, add, 0, 0), Edge(last, add, 0, 1)]
         last = add
     return Graph(nodes[:n_blocks], [e for e in edges if int(e.dst.rsplit("_", 1)[1]) < n_blocks])
@@ -106,7 +106,7 @@ def main() -> None:
                 lab.open_notebook(page, server, "bench.ipynb")
                 sizes = json.loads(lab.run_cell(page, SETUP).strip().splitlines()[-1])
                 results = {}
-                for name, (n_nodes, n_edges) in sizes.items():
+                for name, (n_nodes, _n_edges) in sizes.items():
                     lab.run_cell(page, "1")  # an empty-ish cell to host the measured code
                     totals, browsers = [], []
                     for _ in range(RUNS):

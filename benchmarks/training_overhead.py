@@ -153,7 +153,8 @@ def main() -> None:
         for variant in order:
             variant.walls.append(fit(variant, round_index))
         print(f"round {round_index + 1}/{args.rounds}: "
-              + "  ".join(f"{v.name.split('(')[0]} {v.walls[-1]:.2f}s" for v in runnable),
+              + "  ".join(f"{v.name.replace('(gradients=True)', '+grads').split('(')[0]} "
+                           f"{v.walls[-1]:.2f}s" for v in runnable),
               file=sys.stderr, flush=True)
 
     print(f"digits CNN, {EPOCHS} epochs, batch {BATCH}, validation 0.2, {args.rounds} rounds; "
@@ -165,7 +166,9 @@ def main() -> None:
             continue
         ratios = [w / p for w, p in zip(variant.walls, plain.walls)]
         ratio = statistics.median(ratios)
-        fraction = f"{100 * statistics.median(variant.fractions):.2f} %" if variant.fractions else ""
+        fraction = (
+            f"{100 * statistics.median(variant.fractions):.2f} %" if variant.fractions else ""
+        )
         target = ""
         if variant.name == "LiveCallback":
             ok_p = statistics.median(variant.fractions) <= PRECISE_TARGET

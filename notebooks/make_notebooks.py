@@ -27,7 +27,6 @@ package, so this notebook runs offline.""",
     (
         "code",
         """import keras
-import numpy as np
 from keras import layers
 from sklearn.datasets import load_digits
 
@@ -246,6 +245,150 @@ again""",
 ]
 
 
+TRAIN_AND_TEST = [
+    (
+        "md",
+        """# Train and test in the notebook
+
+Train a model drawn on a canvas and watch it learn: loss and accuracy per batch and per epoch,
+the learning rate, per-layer weight, bias and gradient statistics, and the prediction for one
+sample, all live in the cell. Then test it: a confusion matrix, per-class precision, recall and
+F1, or MAE, RMSE and R² for regression.
+
+The data is scikit-learn's handwritten digits (8×8 images), which ships with the package.""",
+    ),
+    (
+        "code",
+        """import keras
+import numpy as np
+from keras import layers
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+import perceptinb as pnb
+
+digits = load_digits()
+x = (digits.images / 16.0).astype("float32")[..., None]  # (1797, 8, 8, 1) in [0, 1]
+x_train, x_test, y_train, y_test = train_test_split(
+    x, digits.target, test_size=0.25, random_state=0, stratify=digits.target)
+print(x_train.shape, x_test.shape)""",
+    ),
+    ("md", "## A CNN on a canvas"),
+    (
+        "code",
+        """keras.utils.set_random_seed(0)
+model = keras.Sequential(
+    [
+        keras.Input((8, 8, 1), name="image"),
+        layers.Conv2D(16, 3, padding="same", activation="relu", name="conv"),
+        layers.MaxPooling2D(name="pool"),
+        layers.Conv2D(32, 3, padding="same", activation="relu", name="conv_2"),
+        layers.Flatten(name="flatten"),
+        layers.Dropout(0.25, name="dropout"),
+        layers.Dense(10, activation="softmax", name="dense"),
+    ],
+    name="digits_cnn",
+)
+canvas = pnb.Canvas(model, sample=x_train)
+canvas""",
+    ),
+    (
+        "md",
+        """## Train: the cell returns at once, the dashboard stays live
+
+`canvas.train` trains on a worker thread, so the kernel stays free: the **Stop** (finishes the
+current batch), **Pause** and **Resume** buttons work, and the blocks' thumbnails above refresh
+after every epoch. (A kernel whose cell is busy receives no widget clicks, so a dashboard whose
+`fit` blocks the cell could not be stopped from its buttons.)
+
+The loss and metric charts show a smoothed per-batch line and per-epoch points for training and
+validation. The **Layers** tab: click a layer on the minimap for its weights, bias and gradients
+per epoch (min, mean, max) and their histograms, with an epoch slider. The **Output** tab: the
+first sample's prediction against its ground truth, epoch by epoch. `gradients=True` computes
+the gradients every epoch (by default only when that keeps the dashboard's cost within 2.5 % of
+the training time).""",
+    ),
+    (
+        "code",
+        """run = canvas.train(x_train, y_train, epochs=12, batch_size=32, validation_split=0.2,
+                   gradients=True)""",
+    ),
+    (
+        "md",
+        """`run.wait()` blocks until the run ends (scripts and tests use it; interrupting the
+kernel while it waits stops the run cleanly after the current batch).""",
+    ),
+    (
+        "code",
+        """run.wait()
+print(run)
+print({k: round(v[-1], 3) for k, v in run.history.items()})""",
+    ),
+    (
+        "md",
+        """## Test
+
+`run.test(x, y)` predicts, computes the metrics and shows them; the results are kept in
+`run.tests`.""",
+    ),
+    ("code", """result = run.test(x_test, y_test, top_k=2)
+result"""),
+    ("code", """print(result)
+print("per-class F1:", np.round(result.metrics["f1"], 2))"""),
+    (
+        "md",
+        """## The Training panel
+
+The canvas' global training settings, like PerceptiLabs' training panel: epochs, batch size,
+validation split, optimizer, learning rate and loss. `canvas.train` uses them as defaults, and
+**Train** starts a run with them (its dashboard appears under the panel).""",
+    ),
+    ("code", """canvas.training_panel(x_train, y_train)"""),
+    (
+        "md",
+        """## Your own `fit`: `pnb.LiveCallback`
+
+The same dashboard for any Keras model and your own `model.fit`. Pass a few samples as `probe` to
+get the output view and the gradients. Such a `fit` blocks its cell, so its buttons cannot be
+delivered; interrupt the kernel (■) instead: the first interrupt stops after the current batch.""",
+    ),
+    (
+        "code",
+        """keras.utils.set_random_seed(1)
+mlp = keras.Sequential([keras.Input((8, 8, 1)), layers.Flatten(),
+                        layers.Dense(64, activation="relu", name="hidden"),
+                        layers.Dense(10, activation="softmax", name="digit")], name="mlp")
+mlp.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+live = pnb.LiveCallback(probe=(x_train[:32], y_train[:32]))
+history = mlp.fit(x_train, y_train, epochs=8, batch_size=64, validation_split=0.2, verbose=0,
+                  callbacks=[live])""",
+    ),
+    (
+        "md",
+        """## Regression, and a run that diverges
+
+`pnb.train` is `canvas.train` for any Keras model. Here a small network reads the digit's value
+as a number (regression), and the test view shows MAE, RMSE, R² and predicted against true.
+With an absurd learning rate the loss becomes infinite: the run stops and says so.""",
+    ),
+    (
+        "code",
+        """keras.utils.set_random_seed(2)
+regressor = keras.Sequential([keras.Input((8, 8, 1)), layers.Flatten(),
+                              layers.Dense(64, activation="relu"), layers.Dense(1)],
+                             name="digit_value")
+value_run = pnb.train(regressor, x_train, y_train.astype("float32"), epochs=30, loss="mse",
+                      learning_rate=0.003).wait()
+value_run.test(x_test, y_test.astype("float32"))""",
+    ),
+    (
+        "code",
+        """bad = pnb.train(keras.models.clone_model(regressor), x_train, y_train.astype("float32"),
+                epochs=5, loss="mse", optimizer="sgd", learning_rate=1e20).wait()
+print(bad.status, "-", bad.message)""",
+    ),
+]
+
 def build(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = KERNELSPEC
@@ -262,6 +405,7 @@ def build(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
 def main() -> None:
     nbformat.write(build(QUICKSTART), HERE / "01-quickstart.ipynb")
     nbformat.write(build(BUILD_FROM_SCRATCH), HERE / "02-build-from-scratch.ipynb")
+    nbformat.write(build(TRAIN_AND_TEST), HERE / "03-train-and-test.ipynb")
 
 
 if __name__ == "__main__":

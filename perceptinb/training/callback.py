@@ -11,10 +11,10 @@ with ``gradients=True``). `overhead` reports where the time went.
 from __future__ import annotations
 
 import signal
-from math import isfinite
 import threading
 import time
 from collections.abc import Callable
+from math import isfinite
 from typing import Any
 
 import keras

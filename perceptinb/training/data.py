@@ -53,7 +53,7 @@ def to_arrays(x: Any) -> Any:
         if values.dtype == object:
             raise TypeError(
                 "A DataFrame with non-numeric columns cannot be fed to a model. Encode them "
-                f"first. Received dtypes: {dict(x.dtypes.astype(str)) if hasattr(x, 'dtypes') else values.dtype}."
+                f"first. Received dtypes: {_dtypes(x, values)}."
             )
         return values.astype(np.float32) if values.dtype.kind == "f" else values
     if isinstance(x, dict):
@@ -65,6 +65,10 @@ def to_arrays(x: Any) -> Any:
     if isinstance(x, list):
         return np.asarray(x)
     return x
+
+
+def _dtypes(x: Any, values: np.ndarray) -> Any:
+    return dict(x.dtypes.astype(str)) if hasattr(x, "dtypes") else values.dtype
 
 
 def first_rows(x: Any, n: int) -> Any:

@@ -154,7 +154,8 @@ class TestResult:
 
     def __repr__(self) -> str:
         numbers = ", ".join(f"{k}={v:.4g}" for k, v in self.summary().items())
-        return f"<perceptinb.TestResult {self.task}: {numbers} on {self.metrics['samples']} samples>"
+        samples = self.metrics["samples"]
+        return f"<perceptinb.TestResult {self.task}: {numbers} on {samples} samples>"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         if self.view is None:

@@ -30,7 +30,7 @@ class Update:
 
 
 class UpdateSource(Protocol):
-    def updates(self, state: Any, now: float) -> list[Update]: ...
+    def updates(self, state: Any, now: float, final: bool = False) -> list[Update]: ...
 
 
 class RateLimiter:
@@ -99,7 +99,7 @@ class Publisher(threading.Thread):
             while True:
                 finishing = self._finishing.is_set()
                 t0 = time.perf_counter()
-                pending = self._tick(t0)
+                pending = self._tick(t0, final=finishing)
                 self.busy_seconds += time.perf_counter() - t0
                 if finishing and not pending:
                     break
@@ -114,9 +114,9 @@ class Publisher(threading.Thread):
         finally:
             self._finished.set()
 
-    def _tick(self, now: float) -> bool:
+    def _tick(self, now: float, final: bool = False) -> bool:
         """Send what fits in the budget; True if something is still pending."""
-        updates = self.source.updates(self.state, now)
+        updates = self.source.updates(self.state, now, final)
         if not updates:
             return False
         updates.sort(key=lambda u: (-self._deferred.get(u.key, 0), u.priority))

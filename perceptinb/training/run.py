@@ -179,7 +179,8 @@ class Run:
         from perceptinb.widgets.test_view import TestView
 
         heading = title or f"Test · {self.callback.state.title} · after epoch {self.epoch}"
-        result = TestResult(task, metrics, predictions, self.epoch, TestView(task, metrics, heading))
+        view = TestView(task, metrics, heading)
+        result = TestResult(task, metrics, predictions, self.epoch, view)
         self.tests.append(result)
         return result
 

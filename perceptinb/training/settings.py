@@ -39,7 +39,9 @@ class TrainingSettings:
         names = {f.name for f in fields(self)}
         unknown = set(changes) - names
         if unknown:
-            raise ValueError(f"Unknown training settings {sorted(unknown)}. Known: {sorted(names)}.")
+            raise ValueError(
+                f"Unknown training settings {sorted(unknown)}. Known: {sorted(names)}."
+            )
         candidate = TrainingSettings(**{**asdict(self), **changes})
         candidate.validate()
         for key, value in changes.items():
@@ -49,11 +51,17 @@ class TrainingSettings:
         if not isinstance(self.epochs, int) or self.epochs < 1:
             raise ValueError(f"epochs must be a positive integer. Received: {self.epochs!r}.")
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer. Received: {self.batch_size!r}.")
+            raise ValueError(
+                f"batch_size must be a positive integer. Received: {self.batch_size!r}."
+            )
         if not 0 <= self.validation_split < 1:
-            raise ValueError(f"validation_split must be in [0, 1). Received: {self.validation_split!r}.")
+            raise ValueError(
+                f"validation_split must be in [0, 1). Received: {self.validation_split!r}."
+            )
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}. Received: {self.optimizer!r}.")
+            raise ValueError(
+                f"optimizer must be one of {OPTIMIZERS}. Received: {self.optimizer!r}."
+            )
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be positive. Received: {self.learning_rate!r}.")
         if self.loss not in LOSSES:

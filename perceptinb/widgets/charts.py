@@ -23,9 +23,9 @@ ACCENT = "#59a14f"
 MUTED = "#9d9d9d"
 BAD = "#e15759"
 
-# Widgets one metric chart creates (figure + layout, two scales, two axes, two marks) plus the
+# Widgets one metric chart creates (figure + layout, its y scale, two axes, two marks) plus the
 # grid's children update: the price of a new chart in the message budget.
-NEW_CHART_COST = 9
+NEW_CHART_COST = 8
 
 
 def frame_scales() -> tuple[Any, Any]:
@@ -44,39 +44,56 @@ def figure(
     y_label: str = "",
     height: int = 230,
     y_format: str = ".3~g",
-    x_format: str | None = None,
-    legend: bool = True,
+    x_format: str = ".3~g",
+    x_ticks: int = 5,
     classes: tuple[str, ...] = (),
     frame: tuple[Any, Any] | None = None,
+    padding_y: float = 0.06,
 ) -> bq.Figure:
-    """A themed chart. Everything is passed to the constructors (side, classes, the figure's
-    frame scales), so creating one during a run costs one message per widget and no more."""
+    """A themed chart without bqplot's legend (legends are HTML rows: `legend()`).
+
+    Everything is passed to the constructors (side, classes, the figure's frame scales), so
+    creating one during a run costs one message per widget and no more. Tick formats are always
+    explicit: bqplot's automatic one fails on a single-valued domain.
+    """
     axes = [
-        bq.Axis(scale=x_scale, label=x_label, side="bottom", grid_lines="dashed", num_ticks=6,
-                tick_format=x_format),
+        bq.Axis(scale=x_scale, label=x_label, side="bottom", grid_lines="dashed",
+                num_ticks=x_ticks, tick_format=x_format),
         bq.Axis(scale=y_scale, label=y_label, side="left", grid_lines="dashed",
-                tick_format=y_format, num_ticks=5, label_offset="40px"),
+                tick_format=y_format, num_ticks=5, label_offset="42px"),
     ]
     extra: dict[str, Any] = {"_dom_classes": list(classes)}
     if frame is not None:
         extra.update(scale_x=frame[0], scale_y=frame[1])
-    fig = bq.Figure(
+    for mark in marks:
+        mark.display_legend = False
+    return bq.Figure(
         marks=marks,
         axes=axes,
         title=title,
-        fig_margin={"top": 30, "bottom": 36, "left": 58, "right": 14},
-        padding_y=0.06,
+        fig_margin={"top": 28, "bottom": 38, "left": 60, "right": 16},
+        padding_y=padding_y,
         animation_duration=0,
-        legend_location="top-right",
-        legend_style={"stroke-width": "0", "fill-opacity": "0.7"},
+        display_toolbar=False,
         title_style={"font-size": "13px", "font-weight": "600"},
-        layout=widgets.Layout(width="100%", height=f"{height}px", min_width="260px"),
+        layout=widgets.Layout(width="100%", height=f"{height}px", min_width="240px"),
         **extra,
     )
-    if not legend:
-        for mark in marks:
-            mark.display_legend = False
-    return fig
+
+
+def legend_html(items: list[tuple[str, str, str]]) -> str:
+    """An HTML legend; items are (label, colour, "line" | "dot" | "bar" | "faint")."""
+    parts = [
+        f'<span class="pnb-legend-item"><span class="pnb-swatch pnb-swatch-{kind}" '
+        f'style="--pnb-swatch:{color}"></span>{label}</span>'
+        for label, color, kind in items
+    ]
+    return '<div class="pnb-legend">' + "".join(parts) + "</div>"
+
+
+def legend(items: list[tuple[str, str, str]]) -> widgets.HTML:
+    """A legend row widget (bqplot's own legends overlap the lines in small charts)."""
+    return widgets.HTML(legend_html(items), _dom_classes=["pnb-legend-row"])
 
 
 def empty() -> np.ndarray:
@@ -111,17 +128,17 @@ def set_xy(mark: Any, x: np.ndarray, y: np.ndarray, **extra: Any) -> int:
 class MetricChart:
     """One metric: per-batch smoothed training line, and per-epoch train and validation."""
 
-    def __init__(self, key: str, x_label: str, frame: tuple[Any, Any] | None = None) -> None:
+    def __init__(self, key: str, x_label: str, sx: Any, frame: tuple[Any, Any]) -> None:
         self.key = key
-        sx, sy = bq.LinearScale(), bq.LinearScale()
+        sy = bq.LinearScale()
         self.batch = bq.Lines(
             x=empty(), y=empty(), scales={"x": sx, "y": sy}, colors=[TRAIN], opacities=[0.45],
-            stroke_width=1.5, labels=["train (batch, smoothed)"], display_legend=True,
+            stroke_width=1.5, labels=["train (batch, smoothed)"],
         )
         self.epoch = bq.Lines(
             x=empty(), y=np.zeros((2, 0), np.float32), scales={"x": sx, "y": sy},
             colors=[TRAIN, VALIDATION], labels=["train (epoch)", "validation (epoch)"],
-            marker="circle", marker_size=28, stroke_width=2, display_legend=True,
+            marker="circle", marker_size=28, stroke_width=2,
         )
         self.figure = figure(
             [self.batch, self.epoch], sx, sy, title=key.replace("_", " "), x_label=x_label,
@@ -134,8 +151,9 @@ class MetricChart:
 class CurvesPanel:
     """Loss and every metric (one chart each) plus the learning rate."""
 
-    def __init__(self) -> None:
+    def __init__(self, epoch_scale: Any) -> None:
         self.lock = threading.RLock()
+        self.epoch_scale = epoch_scale
         self.grid = widgets.GridBox(
             layout=widgets.Layout(
                 grid_template_columns="repeat(auto-fill, minmax(340px, 1fr))",
@@ -143,18 +161,25 @@ class CurvesPanel:
                 width="100%",
             )
         )
-        self.grid.add_class("pnb-curves")
         self.charts: dict[str, MetricChart] = {}
-        lr_x, lr_y = bq.LinearScale(), bq.LogScale()
+        self.lr_scale = bq.LinearScale(min=0.0, allow_padding=False)
         self.lr_line = bq.Lines(
-            x=empty(), y=empty(), scales={"x": lr_x, "y": lr_y}, colors=[ACCENT],
-            stroke_width=2, labels=["learning rate"], display_legend=False,
+            x=empty(), y=empty(), scales={"x": epoch_scale, "y": self.lr_scale},
+            colors=[ACCENT], stroke_width=2, labels=["learning rate"],
         )
         self.frame = frame_scales()
         self.lr_figure = figure(
-            [self.lr_line], lr_x, lr_y, title="learning rate", x_label="epoch", y_format=".2~e",
-            classes=("pnb-chart", "pnb-chart-lr"), frame=self.frame,
+            [self.lr_line], epoch_scale, self.lr_scale, title="learning rate", x_label="epoch",
+            y_format=".2~g", classes=("pnb-chart", "pnb-chart-lr"), frame=self.frame,
         )
+        self.widget = widgets.VBox([
+            legend([("train, per batch (smoothed)", TRAIN, "faint"),
+                    ("train, per epoch", TRAIN, "dot"),
+                    ("validation, per epoch", VALIDATION, "dot"),
+                    ("learning rate", ACCENT, "line")]),
+            self.grid,
+        ], layout=widgets.Layout(width="100%"))
+        self.widget.add_class("pnb-curves")
         self.seen_lr = -1
         self.x_label = "epoch"
         self.reset("epoch")
@@ -164,7 +189,9 @@ class CurvesPanel:
         messages sent (none for a fresh dashboard)."""
         with self.lock:
             self.x_label = x_unit
-            loss = self.charts.get("loss") or MetricChart("loss", x_unit, self.frame)
+            loss = self.charts.get("loss") or MetricChart(
+                "loss", x_unit, self.epoch_scale, self.frame
+            )
             sent = set_xy(loss.batch, empty(), empty())
             sent += set_xy(loss.epoch, empty(), np.zeros((2, 0), np.float32))
             loss.seen_batch = loss.seen_epoch = -1
@@ -172,6 +199,7 @@ class CurvesPanel:
                 sent += assign(axis, label=x_unit)
             self.charts = {"loss": loss}
             sent += set_xy(self.lr_line, empty(), empty())
+            sent += assign(self.lr_scale, min=0.0, max=None)
             self.seen_lr = -1
             children = (loss.figure, self.lr_figure)
             if tuple(self.grid.children) != children:
@@ -198,7 +226,7 @@ class CurvesPanel:
                 if chart.seen_epoch != epoch_v:
                     out.append(Update(f"epoch:{key}", 1, self._epoch_sender(chart, state), 10))
             if self.seen_lr != lr_n and lr_n:
-                out.append(Update("lr", 1, self._lr_sender(state), 30))
+                out.append(Update("lr", 2, self._lr_sender(state), 30))
         return out
 
     # Each sender copies under the state lock, then sets traits outside it.
@@ -207,7 +235,7 @@ class CurvesPanel:
             with self.lock:
                 if key in self.charts:
                     return
-                chart = MetricChart(key, self.x_label, self.frame)
+                chart = MetricChart(key, self.x_label, self.epoch_scale, self.frame)
                 self.charts[key] = chart
                 order = sorted(self.charts, key=lambda k: (k != "loss", k))
                 self.grid.children = [self.charts[k].figure for k in order] + [self.lr_figure]
@@ -246,6 +274,11 @@ class CurvesPanel:
                 x, y = state.lr.arrays()
             with self.lock:
                 set_xy(self.lr_line, x, y)
+                # From 0, so a schedule's decay reads at a glance; a constant rate would be a
+                # one-value domain, so give it headroom.
+                top = float(y.max()) if y.size else 0.0
+                constant = y.size and float(y.min()) == top
+                assign(self.lr_scale, min=0.0, max=top * 1.25 if constant and top > 0 else None)
                 self.seen_lr = n
 
         return apply

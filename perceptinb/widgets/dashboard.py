@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import bqplot as bq
 import ipywidgets as widgets
 
 from perceptinb.training.publisher import Update
@@ -34,11 +35,14 @@ class Dashboard(widgets.VBox):
     def __init__(self, state: Any, control: Any) -> None:
         self.state = state
         self.header = DashboardHeader(control)
-        self.curves = CurvesPanel()
-        self.layers = LayersPanel()
-        self.output = OutputPanel()
+        # One x scale for every per-epoch chart: [0, epochs] from the start, so lines grow
+        # towards the right edge like the progress bar (and it is one message to set).
+        self.epoch_scale = bq.LinearScale(min=0.0, allow_padding=False)
+        self.curves = CurvesPanel(self.epoch_scale)
+        self.layers = LayersPanel(self.epoch_scale)
+        self.output = OutputPanel(self.epoch_scale)
         self.tabs = widgets.Tab(
-            children=[self.curves.grid, self.layers.widget, self.output.widget], titles=TABS
+            children=[self.curves.widget, self.layers.widget, self.output.widget], titles=TABS
         )
         self.tabs.add_class("pnb-dashboard-tabs")
         super().__init__([self.header, self.tabs], layout=widgets.Layout(width="100%"))
@@ -62,20 +66,24 @@ class Dashboard(widgets.VBox):
         """
         with state.lock:
             x_unit = state.x_unit
+            epochs = state.epochs if x_unit == "epoch" else None
             header = state.header()
             self._header_seen = state.versions["header"]
-        sent = self.curves.reset(x_unit) + self.layers.prepare(state) + self.output.prepare(state)
+        sent = assign(self.epoch_scale, min=0.0, max=float(epochs) if epochs else None)
+        sent += self.curves.reset(x_unit) + self.layers.prepare(state) + self.output.prepare(state)
         self._header_sent_at = time.perf_counter()
         return sent + assign(self.header, state=header)
 
-    def updates(self, state: Any, now: float) -> list[Update]:
+    def updates(self, state: Any, now: float, final: bool = False) -> list[Update]:
+        """Pending updates of the header and the visible panel. In the final flush the header
+        goes last, so a final status on screen means the charts are final too."""
         out: list[Update] = []
         with state.lock:
             header_version = state.versions["header"]
             live = state.status in ("running", "paused")
         stale = live and now - self._header_sent_at >= _HEADER_EVERY_SECONDS
         if header_version != self._header_seen or stale:
-            out.append(Update("header", 1, self._send_header, 0))
+            out.append(Update("header", 1, self._send_header, 1000 if final else 0))
         panel = self.visible
         if panel == "Curves":
             out += self.curves.updates(state)

@@ -24,6 +24,8 @@ from perceptinb.widgets.charts import (
     assign,
     empty,
     figure,
+    legend,
+    legend_html,
     set_xy,
 )
 from perceptinb.widgets.dashboard_parts import LayerPicker
@@ -34,24 +36,23 @@ _STAT_COLORS = [MUTED, TRAIN, MUTED]
 class LayersPanel:
     """Pick a layer on the minimap; see min/mean/max per epoch and histograms over epochs."""
 
-    def __init__(self) -> None:
+    def __init__(self, epoch_scale: Any) -> None:
         self.lock = threading.RLock()
         self.state: Any = None
         self.picker = LayerPicker(layout=widgets.Layout(width="230px", min_width="200px"))
         self.stats: dict[str, bq.Lines] = {}
         stat_figures = []
         for kind in KINDS:
-            sx, sy = bq.LinearScale(), bq.LinearScale()
+            sy = bq.LinearScale()
             line = bq.Lines(
-                x=empty(), y=np.zeros((3, 0), np.float32), scales={"x": sx, "y": sy},
+                x=empty(), y=np.zeros((3, 0), np.float32), scales={"x": epoch_scale, "y": sy},
                 colors=_STAT_COLORS, labels=["min", "mean", "max"], marker="circle",
-                marker_size=16, stroke_width=1.5, display_legend=kind == "weights",
+                marker_size=16, stroke_width=1.5,
             )
             self.stats[kind] = line
-            fig = figure([line], sx, sy, title=kind, x_label="epoch", height=190, x_format="d")
-            fig.add_class(f"pnb-layer-{kind}")
-            stat_figures.append(fig)
-        hx, hy = bq.LinearScale(), bq.LinearScale()
+            stat_figures.append(figure([line], epoch_scale, sy, title=kind, x_label="epoch",
+                                       height=190, classes=(f"pnb-layer-{kind}",)))
+        hx, hy = bq.LinearScale(), bq.LinearScale(min=0, allow_padding=False)
         self.hist_all = bq.Lines(
             x=np.zeros((0, 0), np.float32), y=np.zeros((0, 0), np.float32),
             scales={"x": hx, "y": hy}, colors=[MUTED], stroke_width=1, opacities=[0.35],
@@ -62,14 +63,14 @@ class LayersPanel:
         )
         self.hist_figure = figure(
             [self.hist_all, self.hist_bars], hx, hy, title="histogram", x_label="value",
-            y_label="count", height=230, legend=False, y_format=".2~s",
+            y_label="count", height=230, y_format=".2~s", classes=("pnb-layer-histogram",),
+            padding_y=0.0,
         )
-        self.hist_figure.add_class("pnb-layer-histogram")
         self.kind = widgets.ToggleButtons(
             options=list(KINDS), value="weights", style={"button_width": "84px"}
         )
         self.epoch = widgets.IntSlider(
-            min=0, max=0, value=0, description="epoch", continuous_update=True,
+            min=1, max=1, value=1, description="epoch", continuous_update=True,
             layout=widgets.Layout(width="320px"),
         )
         self.caption = widgets.HTML()
@@ -80,6 +81,9 @@ class LayersPanel:
         right = widgets.VBox(
             [
                 self.caption,
+                legend([("min and max", MUTED, "dot"), ("mean", TRAIN, "dot"),
+                        ("histogram at the chosen epoch", TRAIN, "bar"),
+                        ("other epochs", MUTED, "faint")]),
                 widgets.GridBox(
                     stat_figures,
                     layout=widgets.Layout(
@@ -119,7 +123,8 @@ class LayersPanel:
     def updates(self, state: Any) -> list[Update]:
         if state.versions["layers"] == self._seen:
             return []
-        return [Update("layers", 7, self.render, 60)]
+        # 3 stat lines + slider (<= 3) + 2 histogram marks + caption
+        return [Update("layers", 9, self.render, 60)]
 
     def _on_epoch(self, change: Any) -> None:
         if self._quiet:
@@ -167,7 +172,10 @@ class LayersPanel:
             return sent + set_xy(self.hist_bars, empty(), empty())
         value = self.epoch.value
         if self._follow_latest or value not in epochs:
-            value = max(epochs) if self._follow_latest else min(epochs, key=lambda e: abs(e - value))
+            if self._follow_latest:
+                value = max(epochs)
+            else:  # the chosen epoch was thinned out: the nearest one kept
+                value = min(epochs, key=lambda e: abs(e - value))
         sent = set_range(self, self.epoch, min(epochs), max(epochs), value)
         centers = np.stack([(e[:-1] + e[1:]) / 2 for _, e, _ in hists])
         counts = np.stack([c for _, _, c in hists])
@@ -177,23 +185,33 @@ class LayersPanel:
 
 
 def set_range(owner: Any, slider: Any, lo: int, hi: int, value: int) -> int:
-    """Set an IntSlider's range and value in one message, without firing the owner's
-    user-moved-the-slider handler."""
-    if (slider.min, slider.max, slider.value) == (lo, hi, value):
-        return 0
-    owner._quiet = True
+    """Point an epoch slider at [lo, hi] and `value`; returns the messages sent.
+
+    The maximum and the value go in separate messages, in that order: in one message the
+    browser may apply the value first, clamp it to the old maximum and send the clamped value
+    back, which would move the slider off the newest epoch. No epochs yet: [1, 1]. At most
+    three messages (the minimum moves only if the first recorded epoch changes).
+    """
+    empty_range = hi < lo or hi < 1
+    lo, hi, value = (1, 1, 1) if empty_range else (max(1, lo), hi, value)
+    sent = 0
+    owner._quiet = True  # our own changes are not the user moving the slider
     try:
-        with slider.hold_sync():
-            if lo > slider.max:  # the slider refuses min > max at every step
-                slider.max = hi
-                slider.min = lo
-            else:
-                slider.min = lo
-                slider.max = hi
+        if slider.max != hi:
+            if slider.min > hi:  # shrinking below the minimum: lower it first (new run)
+                slider.min = 1
+                sent += 1
+            slider.max = hi
+            sent += 1
+        if slider.min != lo:
+            slider.min = lo
+            sent += 1
+        if slider.value != value:
             slider.value = value
+            sent += 1
     finally:
         owner._quiet = False
-    return 1
+    return sent
 
 
 def _layer_caption(layer: str, per_kind: dict[str, Any]) -> str:
@@ -236,7 +254,7 @@ def _probabilities(pred: np.ndarray) -> np.ndarray:
 class OutputPanel:
     """The first probe sample: its input (if an image), prediction vs truth, and the trend."""
 
-    def __init__(self) -> None:
+    def __init__(self, epoch_scale: Any) -> None:
         self.lock = threading.RLock()
         self.state: Any = None
         self.image_color = bq.ColorScale(scheme="Greys")
@@ -245,29 +263,32 @@ class OutputPanel:
             stroke="transparent",
         )
         self.image_figure = bq.Figure(
-            marks=[self.image], title="input", fig_margin={"top": 30, "bottom": 8, "left": 8,
+            marks=[self.image], title="input", fig_margin={"top": 28, "bottom": 8, "left": 8,
                                                            "right": 8},
-            title_style={"font-size": "13px", "font-weight": "600"},
-            layout=widgets.Layout(width="200px", height="220px"), animation_duration=0,
+            title_style={"font-size": "13px", "font-weight": "600"}, display_toolbar=False,
+            layout=widgets.Layout(width="200px", height="220px", min_width="200px"),
+            animation_duration=0,
         )
-        bx, by = bq.OrdinalScale(), bq.LinearScale(min=0)
+        bx = bq.OrdinalScale()
+        self.bars_scale = bq.LinearScale(min=0.0, max=1.0)
         self.bars = bq.Bars(
-            x=empty(), y=np.zeros((2, 0), np.float32), scales={"x": bx, "y": by},
+            x=empty(), y=np.zeros((2, 0), np.float32), scales={"x": bx, "y": self.bars_scale},
             type="grouped", colors=[TRAIN, ACCENT], labels=["prediction", "ground truth"],
-            display_legend=True, padding=0.2,
+            padding=0.2,
         )
-        self.bars_figure = figure([self.bars], bx, by, title="prediction vs ground truth",
-                                  height=240)
-        self.bars_figure.add_class("pnb-output-bars")
-        tx, ty = bq.LinearScale(), bq.LinearScale()
+        self.bars_figure = figure([self.bars], bx, self.bars_scale, x_format=".0f",
+                                  title="prediction vs ground truth", height=240,
+                                  classes=("pnb-output-bars",), padding_y=0.0)
+        ty = bq.LinearScale()
         self.trend = bq.Lines(
-            x=empty(), y=np.zeros((2, 0), np.float32), scales={"x": tx, "y": ty},
+            x=empty(), y=np.zeros((2, 0), np.float32), scales={"x": epoch_scale, "y": ty},
             colors=[TRAIN, VALIDATION], labels=["prediction", "ground truth"], marker="circle",
-            marker_size=16, display_legend=True, line_style="solid",
+            marker_size=16,
         )
-        self.trend_figure = figure([self.trend], tx, ty, title="over epochs", x_label="epoch",
-                                   height=240, x_format="d")
-        self.epoch = widgets.IntSlider(min=0, max=0, description="epoch",
+        self.trend_figure = figure([self.trend], epoch_scale, ty, title="over epochs",
+                                   x_label="epoch", height=240, classes=("pnb-output-trend",))
+        self.legend = legend([])
+        self.epoch = widgets.IntSlider(min=1, max=1, value=1, description="epoch",
                                        layout=widgets.Layout(width="320px"))
         self.caption = widgets.HTML()
         self.caption.add_class("pnb-caption")
@@ -280,7 +301,7 @@ class OutputPanel:
                                   flex="1 1 auto", min_width="0"),
         )
         self.widget = widgets.VBox(
-            [self.caption, widgets.HBox([self.image_figure, charts]), self.epoch]
+            [self.caption, self.legend, widgets.HBox([self.image_figure, charts]), self.epoch]
         )
         self.widget.add_class("pnb-output")
         self.epoch.observe(self._on_epoch, names="value")
@@ -302,7 +323,8 @@ class OutputPanel:
     def updates(self, state: Any) -> list[Update]:
         if state.versions["output"] == self._seen:
             return []
-        return [Update("output", 4, self.render, 70)]
+        # slider (<= 3) + bars + trend + bar scale + legend + caption
+        return [Update("output", 8, self.render, 70)]
 
     def _on_epoch(self, change: Any) -> None:
         if not self._quiet:
@@ -343,6 +365,11 @@ class OutputPanel:
                 sent += set_xy(self.trend, np.asarray(epochs),
                                np.vstack([trend, np.ones(len(trend))]),
                                labels=["p(true class)", "target"])
+                sent += assign(self.bars_scale, min=0.0, max=1.0)
+                sent += assign(self.legend, value=legend_html([
+                    ("predicted probability", TRAIN, "bar"), ("ground truth", ACCENT, "bar"),
+                    ("p(true class) per epoch", TRAIN, "dot"), ("target", VALIDATION, "dot"),
+                ]))
                 guess = int(np.argmax(shown))
                 mark = "✓" if guess == truth else "✗"
                 caption = (
@@ -357,6 +384,12 @@ class OutputPanel:
                 sent += set_xy(self.trend, np.asarray(epochs),
                                np.vstack([trend, np.full(len(trend), truth[0] if n else np.nan)]),
                                labels=["prediction[0]", "ground truth[0]"])
+                sent += assign(self.bars_scale, min=None, max=None)
+                sent += assign(self.legend, value=legend_html([
+                    ("prediction", TRAIN, "bar"), ("ground truth", ACCENT, "bar"),
+                    ("first output per epoch", TRAIN, "dot"),
+                    ("its ground truth", VALIDATION, "dot"),
+                ]))
                 error = float(np.abs(shown[:n] - truth[:n]).mean()) if n else float("nan")
                 caption = (
                     f"<span>Epoch {epochs[index]}: mean absolute error on this sample "

@@ -13,7 +13,7 @@ import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 
-from perceptinb.widgets.charts import ACCENT, BAD, TRAIN, VALIDATION, figure
+from perceptinb.widgets.charts import ACCENT, BAD, TRAIN, VALIDATION, figure, legend
 from perceptinb.widgets.dashboard_parts import MetricsTable
 
 _MAX_SCATTER = 4000  # points drawn; more would only slow the browser
@@ -75,7 +75,8 @@ class TestView(widgets.VBox):
         matrix = np.asarray(m["confusion_matrix"], np.float32)
         n = len(names)
         rows, cols = bq.OrdinalScale(reverse=True), bq.OrdinalScale()
-        color = bq.ColorScale(scheme="Blues", min=0)
+        # Light to mid blue: the counts in the cells stay readable on every cell.
+        color = bq.ColorScale(colors=["#f4f8fc", "#6fa8dc"], min=0)
         heat = bq.GridHeatMap(
             row=np.arange(n, dtype=np.float32), column=np.arange(n, dtype=np.float32),
             color=matrix, scales={"row": rows, "column": cols, "color": color},
@@ -85,10 +86,10 @@ class TestView(widgets.VBox):
         heat_fig = bq.Figure(
             marks=[heat],
             axes=[
-                bq.Axis(scale=cols, label="predicted", tick_values=np.arange(n)),
-                bq.Axis(scale=rows, label="true", orientation="vertical",
-                        tick_values=np.arange(n)),
+                bq.Axis(scale=cols, label="predicted", side="bottom", tick_format=".0f"),
+                bq.Axis(scale=rows, label="true", side="left", tick_format=".0f"),
             ],
+            display_toolbar=False,
             title="confusion matrix",
             fig_margin={"top": 30, "bottom": 40, "left": 48, "right": 10},
             title_style={"font-size": "13px", "font-weight": "600"},
@@ -101,13 +102,14 @@ class TestView(widgets.VBox):
             x=np.arange(n, dtype=np.float32),
             y=np.vstack([m["precision"], m["recall"], m["f1"]]).astype(np.float32),
             scales={"x": bx, "y": by}, type="grouped", colors=[TRAIN, VALIDATION, ACCENT],
-            labels=["precision", "recall", "F1"], display_legend=True, padding=0.15,
+            labels=["precision", "recall", "F1"], padding=0.15,
         )
-        bars_fig = figure([bars], bx, by, title="per class", x_label="class",
-                          height=side, y_format=".1f")
-        bars_fig.legend_location = "bottom-right"
-        bars_fig.add_class("pnb-per-class")
-        return [heat_fig, bars_fig]
+        bars_fig = figure([bars], bx, by, title="per class", x_label="class", x_format=".0f",
+                          height=side - 30, y_format=".1f", classes=("pnb-per-class",),
+                          padding_y=0.0)
+        key = legend([("precision", TRAIN, "bar"), ("recall", VALIDATION, "bar"),
+                      ("F1", ACCENT, "bar")])
+        return [heat_fig, widgets.VBox([key, bars_fig])]
 
     def _regression(self, m: dict[str, Any], title: str) -> list[Any]:
         self.table.table = {
@@ -131,15 +133,15 @@ class TestView(widgets.VBox):
         lo = float(min(t.min(), p.min())) if len(t) else 0.0
         hi = float(max(t.max(), p.max())) if len(t) else 1.0
         diagonal = bq.Lines(x=np.float32([lo, hi]), y=np.float32([lo, hi]),
-                            scales={"x": sx, "y": sy}, colors=[BAD], line_style="dashed",
-                            labels=["y = x"], display_legend=True)
+                            scales={"x": sx, "y": sy}, colors=[BAD], line_style="dashed")
         scatter = bq.Scatter(x=t.astype(np.float32), y=p.astype(np.float32),
                              scales={"x": sx, "y": sy}, colors=[TRAIN], default_size=14,
-                             default_opacities=[0.55], stroke="transparent",
-                             labels=["samples"], display_legend=True)
+                             default_opacities=[0.55], stroke="transparent")
         scatter_fig = figure([scatter, diagonal], sx, sy, title="predicted vs true",
-                             x_label="true", y_label="predicted", height=340)
-        scatter_fig.add_class("pnb-scatter")
+                             x_label="true", y_label="predicted", height=310,
+                             classes=("pnb-scatter",))
+        key = legend([("test samples", TRAIN, "dot"), ("perfect prediction (y = x)", BAD,
+                                                        "line")])
         residual = p - t
         counts, edges = np.histogram(residual, bins=30) if len(residual) else (
             np.zeros(1), np.zeros(2))
@@ -148,5 +150,5 @@ class TestView(widgets.VBox):
                        y=counts.astype(np.float32), scales={"x": hx, "y": hy},
                        colors=[VALIDATION], padding=0.05)
         hist_fig = figure([hist], hx, hy, title="residuals (predicted − true)", x_label="residual",
-                          y_label="count", height=340, legend=False)
-        return [scatter_fig, hist_fig]
+                          y_label="count", height=310, padding_y=0.0)
+        return [widgets.VBox([key, scatter_fig]), hist_fig]

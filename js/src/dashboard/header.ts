@@ -16,7 +16,7 @@ export function renderHeader(model: AnyModel, el: HTMLElement): () => void {
   const root = make(doc, "div", "pnb-dash-header");
   const top = make(doc, "div", "pnb-dash-row");
   const title = make(doc, "span", "pnb-dash-title");
-  const status = make(doc, "span", "pnb-status");
+  const status = make(doc, "span", "pnb-run-status");
   const position = make(doc, "span", "pnb-dash-position");
   const spacer = make(doc, "span", "pnb-dash-spacer");
   const button = (cls: string, text: string, action: string, label: string) => {
