@@ -8,7 +8,8 @@ import pytest
 from training_helpers import digits, digits_cnn, wait_for
 
 import perceptinb as pnb
-from perceptinb.training.callback import describe_error, minimap_graph
+from perceptinb.training.minimap import minimap_graph
+from perceptinb.training.notebook import describe_error
 from perceptinb.training.publisher import RateLimiter
 from perceptinb.training.series import BatchSeries, BatchValues, Smoother
 from perceptinb.training.settings import TrainingSettings

@@ -21,6 +21,8 @@ import keras
 import numpy as np
 
 from perceptinb.training import state as st
+from perceptinb.training.minimap import minimap_graph
+from perceptinb.training.notebook import after_cell, describe_error, in_kernel
 from perceptinb.training.publisher import Publisher
 from perceptinb.training.series import BatchSeries, BatchValues, Smoother
 from perceptinb.training.state import Control, RunState
@@ -164,7 +166,7 @@ class LiveCallback(keras.callbacks.Callback):
         self._train_thread = threading.current_thread()
         if self._train_thread is threading.main_thread():
             self._install_interrupt_handler()
-            if _in_kernel():
+            if in_kernel():
                 with state.lock:
                     state.controls = False
                     state.controls_note = (
@@ -397,7 +399,7 @@ class LiveCallback(keras.callbacks.Callback):
             return False
         if self.display is not None:
             return self.display
-        return _in_kernel()
+        return in_kernel()
 
     def _record_lr(self, x: float) -> None:
         try:
@@ -508,8 +510,8 @@ class LiveCallback(keras.callbacks.Callback):
 
         self._interrupt_previous = previous
         signal.signal(signal.SIGINT, handler)
-        if _in_kernel():
-            _after_cell(self._restore_interrupt_handler_and_check)
+        if in_kernel():
+            after_cell(self._restore_interrupt_handler_and_check)
 
     def _restore_interrupt_handler(self) -> None:
         previous, self._interrupt_previous = self._interrupt_previous, None
@@ -552,89 +554,7 @@ def _flat_metrics(metrics: list[Any]) -> list[Any]:
     return out
 
 
-def minimap_graph(model: Any) -> dict[str, Any]:
-    """Top-level layers and their connections, for the layer picker's minimap."""
-    from perceptinb.catalog import category_of
-
-    layers = list(model.layers)
-    names = {layer.name for layer in layers}
-    edges: list[dict[str, str]] = []
-    functional = getattr(model, "_functional", None) or model
-    input_layers = [
-        getattr(t, "_keras_history", None) for t in (getattr(functional, "inputs", None) or [])
-    ]
-    if isinstance(model, keras.Sequential):
-        chain = [history.operation.name for history in input_layers[:1] if history] + [
-            layer.name for layer in layers
-        ]
-        edges = [{"src": a, "dst": b} for a, b in zip(chain, chain[1:])]
-        extra = chain[:1] if chain[:1] and chain[0] not in names else []
-    else:
-        extra = []
-        for history in input_layers:
-            if history and history.operation.name not in names:
-                extra.append(history.operation.name)
-        known = names | set(extra)
-        for layer in layers:
-            for node in getattr(layer, "_inbound_nodes", []):
-                for parent in getattr(node, "parent_nodes", []):
-                    src = parent.operation.name
-                    if src in known and src != layer.name:
-                        edges.append({"src": src, "dst": layer.name})
-    nodes = [
-        {"id": name, "type": "InputLayer", "category": "input", "weights": False}
-        for name in extra
-    ] + [
-        {
-            "id": layer.name,
-            "type": type(layer).__name__,
-            "category": category_of(type(layer).__name__),
-            "weights": bool(layer.weights),
-        }
-        for layer in layers
-    ]
-    unique = list({(e["src"], e["dst"]): e for e in edges}.values())
-    return {"nodes": nodes, "edges": unique}
-
-
 def _first(tree: Any) -> Any:
     """The first sample of the first array in `tree` (None if there is none)."""
     flat = keras.tree.flatten(tree)
     return np.asarray(flat[0][0]) if flat and len(flat[0]) else None
-
-
-def describe_error(error: BaseException) -> str:
-    """``Type: message`` with TensorFlow's wrapping stripped to the line that names the cause."""
-    text = str(error).strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    # tf.data wraps Python errors raised in a pipeline: "...Traceback...\nValueError: bad row"
-    for line in reversed(lines):
-        head, sep, _ = line.partition(":")
-        if sep and head.endswith(("Error", "Exception")) and " " not in head:
-            return line[:500]
-    first = lines[0] if lines else ""
-    return f"{type(error).__name__}: {first}"[:500]
-
-
-def _in_kernel() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
-
-
-def _after_cell(callback: Callable[[Any], None]) -> None:
-    """Run `callback(result)` once, after the current cell finishes."""
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    if shell is None:
-        return
-
-    def once(result: Any) -> None:
-        shell.events.unregister("post_run_cell", once)
-        callback(result)
-
-    shell.events.register("post_run_cell", once)

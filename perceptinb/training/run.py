@@ -18,13 +18,14 @@ from typing import Any
 
 from perceptinb.training import data as data_module
 from perceptinb.training import state as st
-from perceptinb.training.callback import LiveCallback, _in_kernel
+from perceptinb.training.callback import LiveCallback
 from perceptinb.training.evaluate import (
     TestResult,
     classification_metrics,
     infer_task,
     regression_metrics,
 )
+from perceptinb.training.notebook import in_kernel
 
 _ACTIVE: weakref.WeakKeyDictionary[Any, Run] = weakref.WeakKeyDictionary()
 
@@ -318,7 +319,7 @@ def train(
         model, data, epochs=epochs, callback=callback, callbacks=list(callbacks or []),
         verbose=verbose, fit_kwargs=fit_kwargs, compile_args=compile_args, background=background,
     )
-    if display if display is not None else _in_kernel():
+    if display if display is not None else in_kernel():
         from IPython.display import display as show
 
         show(callback.dashboard)
