@@ -26,7 +26,9 @@ def param_count(layer: Any) -> int:
         return 0
 
 
-def node_view(graph: Graph, node: Node, result: Trace, children: dict[str, Any]) -> dict[str, Any]:
+def node_view(
+    graph: Graph, node: Node, result: Trace, children: dict[str, Any], n_inputs: int
+) -> dict[str, Any]:
     layer = result.layers.get(node.id)
     group = None
     if node.children is not None and node.shares is None:
@@ -42,7 +44,7 @@ def node_view(graph: Graph, node: Node, result: Trace, children: dict[str, Any])
         "blocked": node.id in result.blocked,
         "pos": list(node.pos) if node.pos is not None else None,
         "shares": node.shares,
-        "n_inputs": len(graph.inputs_of(node.id)),
+        "n_inputs": n_inputs,
         # Merge layers and the like take several inputs: the canvas then lets the user choose
         # the input port (the order matters for Subtract, Concatenate, attention...).
         "multi_input": not node.is_input and accepts_several_inputs(graph.owner(node.id)),
@@ -55,11 +57,17 @@ def build_graph_view(
     graph: Graph, result: Trace, children: dict[str, Trace], *, version: int
 ) -> dict[str, Any]:
     """The `graph_view` trait: nodes with shapes/params/errors, edges, and nested groups."""
+    # Counted in one pass: asking each node for its inputs scans every edge (O(N·E) per edit).
+    fan_in = dict.fromkeys(graph.nodes, 0)
+    for e in graph.edges:
+        fan_in[e.dst] += 1
     view = {
         "version": version,
         "name": graph.name,
         "synthetic": False,
-        "nodes": [node_view(graph, n, result, children) for n in graph.nodes.values()],
+        "nodes": [
+            node_view(graph, n, result, children, fan_in[n.id]) for n in graph.nodes.values()
+        ],
         "edges": [
             {"src": e.src, "dst": e.dst, "src_port": e.src_port, "dst_port": e.dst_port}
             for e in graph.edges
