@@ -235,7 +235,7 @@ def trace(graph: Graph, make_layer: LayerProvider) -> Trace:
             outputs = layer(*args, **kwargs)
             result.outputs[node_id] = list(keras.tree.flatten(outputs))
         except Exception as exc:  # any Keras failure is shown on the block, not raised
-            result.errors[node_id] = _describe(exc)
+            result.errors[node_id] = keras_error_message(exc)
     return result
 
 
@@ -275,7 +275,7 @@ def fill_template(node: Node, inputs: list[Any]) -> tuple[list[Any], dict[str, A
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def _describe(exc: Exception) -> str:
+def keras_error_message(exc: Exception) -> str:
     """The message a user needs: Keras wraps call errors in boilerplate (the layer name, the
     argument dump, terminal colours), which a block has no room for."""
     text = _ANSI.sub("", str(exc)).strip()

@@ -45,6 +45,11 @@ class PreviewChannel:
     def previews(self) -> dict[str, Preview]:
         return dict(self.engine.previews) if self.enabled else {}
 
+    @property
+    def target(self) -> Any:
+        """The label the user gave for the sample (None if unknown)."""
+        return self._target
+
     def set_data(self, data: Any, target: Any = None) -> None:
         """New sample (and label); takes effect at the next `refresh`."""
         self._data, self._target = data, target

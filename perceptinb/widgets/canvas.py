@@ -142,7 +142,7 @@ class Canvas(anywidget.AnyWidget):
     @sample.setter
     def sample(self, data: Any) -> None:
         with self._lock:
-            self._previews.set_data(data, self._previews._target)
+            self._previews.set_data(data, self._previews.target)
             self._refresh_previews()
 
     def set_sample(self, data: Any, target: Any = None) -> None:
