@@ -3,6 +3,7 @@
  * messages (see ../protocol.ts) to the renderer, viewport, palette, settings panel and keyboard.
  * The kernel owns the graph; this view only draws it and sends commands.
  */
+import "../theme.css";
 import "../canvas.css";
 import { categoryColor } from "../categories";
 import { CommandChannel, StatusLine } from "../commands";

@@ -3,6 +3,7 @@
  * header with progress and controls, the layer picker minimap and the metrics table. The charts
  * themselves are bqplot widgets composed by Python.
  */
+import "../theme.css";
 import "./dashboard.css";
 import { renderHeader } from "./header";
 import { renderPicker } from "./picker";
