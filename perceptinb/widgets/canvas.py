@@ -289,7 +289,8 @@ class Canvas(anywidget.AnyWidget):
             layer = with_carried_weights(fresh_layer)(graph, node, inputs)
         self._layers[key] = layer
         while len(self._layers) > _LAYER_CACHE_SIZE:
-            self._layers.popitem(last=False)
+            evicted, _ = self._layers.popitem(last=False)
+            self._nested_traces.pop(evicted, None)  # a nested trace lives as long as its model
         return layer
 
     def _on_selected(self, change: dict[str, Any]) -> None:
