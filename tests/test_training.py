@@ -138,10 +138,18 @@ def test_interrupt_during_wait_stops_the_run_cleanly():
 
 
 def test_interrupt_during_a_foreground_run_stops_after_the_batch():
-    timer = threading.Timer(1.0, _thread.interrupt_main)
-    timer.start()
+    # Interrupt once training is really under way: a fixed delay raced with model building on a
+    # loaded machine, and an interrupt before the first batch is a different (earlier) path.
+    timers: list[threading.Timer] = []
+
+    def interrupt_soon(batch, logs):
+        if not timers:
+            timers.append(threading.Timer(0.2, _thread.interrupt_main))
+            timers[0].start()
+
     run = pnb.train(digits_cnn(), X, Y, epochs=10_000, batch_size=8, background=False,
-                    display=False)
+                    display=False,
+                    callbacks=[keras.callbacks.LambdaCallback(on_train_batch_end=interrupt_soon)])
     assert run.done and run.status == "stopped" and run.message.startswith("Interrupted")
     assert run.error is None  # stopped between batches: nothing was torn mid-step
     # The SIGINT handler was restored: a new interrupt raises as usual.
