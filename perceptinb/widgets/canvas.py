@@ -80,6 +80,10 @@ class Canvas(anywidget.AnyWidget):
     details = traitlets.Dict().tag(sync=True)
     palette = traitlets.List().tag(sync=True)
     read_only = traitlets.Bool(False).tag(sync=True)
+    # Why edits are refused right now ("" when they are not): set while one of this canvas' runs
+    # trains, because the run keeps training the layers it started with and an edit would make
+    # the canvas and the run drift apart silently. Reading, selecting and inspecting still work.
+    locked = traitlets.Unicode("").tag(sync=True)
     height = traitlets.Int(560).tag(sync=True)
 
     def __init__(
@@ -183,6 +187,8 @@ class Canvas(anywidget.AnyWidget):
             CommandError: the command is invalid; nothing changed.
         """
         with self._lock:
+            if self.locked:
+                raise CommandError(self.locked)
             self._history.apply(command)
             self._refresh()
 
@@ -239,6 +245,16 @@ class Canvas(anywidget.AnyWidget):
         from perceptinb.widgets.training_panel import TrainingPanel
 
         return TrainingPanel(self, x, y, **kwargs)
+
+    def _lock_for_run(self, run_name: str) -> None:
+        """Refuse every command (undo and redo too) while the run `run_name` trains this canvas."""
+        self.locked = (
+            f"The canvas is locked while its training run {run_name!r} is in progress: "
+            "stop the run first (run.stop()) or wait for it to end."
+        )
+
+    def _unlock_run(self) -> None:
+        self.locked = ""
 
     def __repr__(self) -> str:
         g = self._history.graph
