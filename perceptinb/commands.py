@@ -17,6 +17,7 @@ from typing import Any
 
 from perceptinb.errors import CommandError, GraphError
 from perceptinb.graph import FORBIDDEN_ID_CHARS, INPUT_TYPE, Edge, Graph, Node
+from perceptinb.keras_errors import keras_message
 
 _FIELDS: dict[str, tuple[set[str], set[str]]] = {
     # op: (required fields, optional fields)
@@ -217,7 +218,7 @@ def _validated_config(node: Node, config: dict[str, Any]) -> dict[str, Any]:
         return jsonable(cls.from_config(config).get_config())
     except Exception as exc:  # Keras raises ValueError, TypeError and more for bad settings
         raise CommandError(
-            f"{node.type} {node.id!r} rejected the settings: {keras_reason(exc)}"
+            f"{node.type} {node.id!r} rejected the settings: {keras_message(exc)}"
         ) from None
 
 
@@ -382,13 +383,6 @@ def _check_json_value(value: Any, where: str, depth: int = 0) -> None:
             _check_json_value(item, where, depth + 1)
         return
     raise CommandError(f"Value for {where} must be JSON data. Received: {_short(value)}.")
-
-
-def keras_reason(exc: Exception) -> str:
-    """The useful part of a Keras deserialization error (it also dumps the whole config)."""
-    text = str(exc)
-    marker = "Exception encountered:"
-    return text.split(marker, 1)[1].strip() if marker in text else text
 
 
 def _short(value: Any) -> str:

@@ -12,7 +12,6 @@ code serves `to_keras` (symbolic tensors) and the canvas (cached layers keep the
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from perceptinb.catalog import POSITIONAL_MULTI_INPUT, jsonable, resolve_class
 from perceptinb.errors import GraphError
 from perceptinb.graph import INPUT_TYPE, MODEL_TYPES, Edge, Graph, Node
+from perceptinb.keras_errors import keras_message
 
 _TENSOR = "__keras_tensor__"
 _SLOT = "__input__"
@@ -235,7 +235,7 @@ def trace(graph: Graph, make_layer: LayerProvider) -> Trace:
             outputs = layer(*args, **kwargs)
             result.outputs[node_id] = list(keras.tree.flatten(outputs))
         except Exception as exc:  # any Keras failure is shown on the block, not raised
-            result.errors[node_id] = keras_error_message(exc)
+            result.errors[node_id] = keras_message(exc)
     return result
 
 
@@ -270,18 +270,6 @@ def fill_template(node: Node, inputs: list[Any]) -> tuple[list[Any], dict[str, A
         return value
 
     return fill(template.get("args", [])), fill(template.get("kwargs", {}))
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def keras_error_message(exc: Exception) -> str:
-    """The message a user needs: Keras wraps call errors in boilerplate (the layer name, the
-    argument dump, terminal colours), which a block has no room for."""
-    text = _ANSI.sub("", str(exc)).strip()
-    text = re.sub(r"^Exception encountered when calling [\w.]+\(\)\.\s*", "", text)
-    text = text.split("\n\nArguments received by", 1)[0].strip() or type(exc).__name__
-    return text if len(text) <= 1200 else text[:1200] + "..."
 
 
 def graph_to_keras(graph: Graph) -> Any:

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from perceptinb.graph import Graph
-from perceptinb.keras_bridge import Trace, fill_template, keras_error_message
+from perceptinb.keras_bridge import Trace, fill_template
+from perceptinb.keras_errors import keras_message
 from perceptinb.preview.sample import Sample
 from perceptinb.preview.summarize import Preview, failed, histogram, summarize
 
@@ -169,7 +170,7 @@ class PreviewEngine:
             result = layer(*args, **kwargs)
             self._layer_seconds += time.perf_counter() - call_started
         except Exception as exc:  # the layer fails on real data: shown on the block
-            return failed((), keras_error_message(exc)), None
+            return failed((), keras_message(exc)), None
         produced = list(keras.tree.flatten(result))
         return summarize(keras_to_numpy(produced[0])), produced
 

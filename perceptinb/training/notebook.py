@@ -5,18 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from perceptinb.keras_errors import keras_message
+
 
 def describe_error(error: BaseException) -> str:
     """``Type: message`` with TensorFlow's wrapping stripped to the line that names the cause."""
-    text = str(error).strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    # tf.data wraps Python errors raised in a pipeline: "...Traceback...\nValueError: bad row"
-    for line in reversed(lines):
-        head, sep, _ = line.partition(":")
-        if sep and head.endswith(("Error", "Exception")) and " " not in head:
-            return line[:500]
-    first = lines[0] if lines else ""
-    return f"{type(error).__name__}: {first}"[:500]
+    return keras_message(error, with_type=True, limit=500)
 
 
 def in_kernel() -> bool:
