@@ -32,24 +32,12 @@ from perceptinb.keras_bridge import (
 )
 from perceptinb.preview.channel import PreviewChannel
 from perceptinb.preview.summarize import Preview
+from perceptinb.widgets import assets
 from perceptinb.widgets.exports import EXPORT_KIND, answer_export
 from perceptinb.widgets.graph_view import build_graph_view, node_details
 
 log = logging.getLogger(__name__)
-STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
-_MISSING_BUNDLE = """
-export default { render({ el }) {
-  el.innerHTML = '<div class="pnb-canvas" style="color:var(--jp-error-color1,#c00);padding:8px">' +
-    'perceptinb: the front-end bundle is missing. Build it with <code>make js</code> ' +
-    '(or reinstall the package).</div>';
-} };
-"""
 _LAYER_CACHE_SIZE = 4096
-
-
-def _asset(name: str, fallback: str) -> pathlib.Path | str:
-    path = STATIC / name
-    return path if path.exists() else fallback
 
 
 class Canvas(anywidget.AnyWidget):
@@ -72,8 +60,8 @@ class Canvas(anywidget.AnyWidget):
         >>> canvas.apply({"op": "set", "node": "dense", "key": "units", "value": 64})
     """
 
-    _esm = _asset("canvas.js", _MISSING_BUNDLE)
-    _css = _asset("canvas.css", "")
+    _esm = assets.esm("canvas")
+    _css = assets.css("canvas")
 
     graph_view = traitlets.Dict().tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)

@@ -11,30 +11,19 @@ Each is thin: traits in, small custom messages out. The drawing lives in js/src/
 from __future__ import annotations
 
 import logging
-import pathlib
 from typing import Any
 
 import anywidget
 import traitlets
 
+from perceptinb.widgets import assets
+
 log = logging.getLogger(__name__)
-STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
-_MISSING_BUNDLE = """
-export default { render({ el }) {
-  el.innerHTML = '<div class="pnb-dashboard-missing" style="color:var(--jp-error-color1,#c00)">' +
-    'perceptinb: the dashboard bundle is missing. Build it with <code>make js</code>.</div>';
-} };
-"""
-
-
-def _asset(name: str, fallback: str) -> pathlib.Path | str:
-    path = STATIC / name
-    return path if path.exists() else fallback
 
 
 class _Part(anywidget.AnyWidget):
-    _esm = _asset("dashboard.js", _MISSING_BUNDLE)
-    _css = _asset("dashboard.css", "")
+    _esm = assets.esm("dashboard")
+    _css = assets.css("dashboard")
     kind = traitlets.Unicode("").tag(sync=True)
 
 
