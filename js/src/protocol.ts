@@ -217,15 +217,7 @@ export interface ExportResultMessage {
   size?: number;
 }
 
-/** The subset of the anywidget model API this front end uses. */
-export interface AnyModel {
-  get(name: string): any;
-  set(name: string, value: unknown): void;
-  on(event: string, cb: (...args: any[]) => void): void;
-  off(event?: string | null, cb?: ((...args: any[]) => void) | null): void;
-  send(content: unknown, callbacks?: unknown, buffers?: unknown[]): void;
-  save_changes(): void;
-}
+export type { AnyModel } from "./anymodel";
 
 /** Normalises a possibly partial/malformed graph_view into a safe GraphView. */
 export function normalizeGraphView(raw: unknown): GraphView {

@@ -8,14 +8,7 @@
  * - "table": trait `table` ({@link TableData}, Python → JS).
  */
 
-export interface AnyModel {
-  get(name: string): any;
-  set(name: string, value: unknown): void;
-  save_changes(): void;
-  on(event: string, cb: (...args: any[]) => void): void;
-  off(event?: string | null, cb?: ((...args: any[]) => void) | null): void;
-  send(content: unknown, callbacks?: unknown, buffers?: unknown[]): void;
-}
+export type { AnyModel } from "../anymodel";
 
 export type Status = "pending" | "running" | "paused" | "complete" | "stopped" | "diverged" | "failed";
 
