@@ -8,6 +8,7 @@ export class FakeModel implements AnyModel {
   /** Commands sent (`kind: "command"`); `messages` has every message, previews requests too. */
   sent: any[] = [];
   messages: any[] = [];
+  buffers: unknown[][] = [];
   saves = 0;
 
   constructor(public state: Record<string, any>) {}
@@ -33,8 +34,9 @@ export class FakeModel implements AnyModel {
   emit(event: string, ...args: unknown[]): void {
     for (const cb of this.handlers.get(event) ?? []) cb(...args);
   }
-  send(content: unknown): void {
+  send(content: unknown, _callbacks?: unknown, buffers?: unknown[]): void {
     this.messages.push(content);
+    this.buffers.push(buffers ?? []);
     if ((content as { kind?: string })?.kind === "command") this.sent.push(content);
   }
   save_changes(): void {
