@@ -9,7 +9,8 @@ layer's constructor signature and docstring and describes one form field per set
 Kinds: ``int``, ``float``, ``bool``, ``str``, ``tuple`` (a flat list such as ``kernel_size``, with
 ``item`` "int" or "float"), ``enum`` (``choices`` of ``{"label", "value"}``; a choice whose value is
 a serialized Keras object such as an initializer also gets ``params``: fields for its config) and
-``json`` (anything else, edited as JSON text). The browser only draws these fields and sends ``set``
+``json`` (anything else, edited as JSON text). An ``enum`` says which choice is current in
+``selected`` (an index into ``choices``). The browser only draws these fields and sends ``set``
 commands: Keras, through `Canvas.apply`, stays the judge of what a valid value is.
 
 Keras is imported lazily, as everywhere in perceptinb; the choice lists are built once.
@@ -81,6 +82,9 @@ def describe(key: str, value: Any, default: Any = inspect.Parameter.empty, doc: 
         offer_none = field["nullable"] and key not in _NONE_IS_A_NAMED_CHOICE
         field["kind"] = "enum"
         field["choices"] = _with_current(choices, value, offer_none)
+        # The browser selects this index as it is: which choice a value "is" (an initializer
+        # with a seed is still that initializer) is decided here only.
+        field["selected"] = _choice_index(field["choices"], value)
         return field
     if key == "seed" and (value is None or isinstance(value, int)):
         field["kind"] = "int"  # documented as "a Python integer or a SeedGenerator"
@@ -175,16 +179,16 @@ def _with_current(
     out = list(choices)
     if (offer_none or value is None) and not any(c["value"] is None for c in out):
         out.insert(0, _choice("None", None))
-    if choice_index(out, value) < 0:
+    if _choice_index(out, value) < 0:
         out.append(_choice(_label_of(value), value))
-    index = choice_index(out, value)
+    index = _choice_index(out, value)
     if isinstance(value, dict) and _keras_object_class(value) is not None:
         # The current choice carries the value itself, so its params show what is set now.
         out[index] = {**out[index], "value": value, "params": _object_params(value)}
     return out
 
 
-def choice_index(choices: list[dict[str, Any]], value: Any) -> int:
+def _choice_index(choices: list[dict[str, Any]], value: Any) -> int:
     """Which choice `value` is: equal values, or the same class of a serialized object."""
     for i, choice in enumerate(choices):
         if choice["value"] == value:

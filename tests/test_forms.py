@@ -11,7 +11,7 @@ from models import SMALL_MODELS
 import perceptinb as pnb
 from perceptinb.catalog import default_settings, palette_entries
 from perceptinb.commands import apply_command
-from perceptinb.forms import choice_index, describe, setting_fields
+from perceptinb.forms import describe, setting_fields
 from perceptinb.graph import Node
 
 KINDS = {"int", "float", "bool", "str", "tuple", "enum", "json"}
@@ -73,9 +73,14 @@ def test_initializers_offer_keras_classes_in_serialized_form() -> None:
     # The serialized form is what Keras itself reads back.
     assert type(keras.initializers.deserialize(he)).__name__ == "HeNormal"
     # The current choice carries its config as editable params.
-    current = field["choices"][choice_index(field["choices"], field["value"])]
+    current = field["choices"][field["selected"]]
     assert current["label"] == "GlorotUniform"
     assert {p["key"]: p["kind"] for p in current["params"]}["seed"] == "int"
+    # A configured initializer is still that initializer's choice, carrying its own config.
+    seeded = {**field["choices"][field["selected"]]["value"], "config": {"seed": 7}}
+    field = fields_of("Dense", kernel_initializer=seeded)["kernel_initializer"]
+    chosen = field["choices"][field["selected"]]
+    assert chosen["label"] == "GlorotUniform" and chosen["value"]["config"]["seed"] == 7
 
 
 def test_regularizers_and_constraints_offer_none_and_keras_classes() -> None:
@@ -87,7 +92,7 @@ def test_regularizers_and_constraints_offer_none_and_keras_classes() -> None:
     l2 = next(c["value"] for c in reg["choices"] if c["label"] == "L2")
     with_l2 = fields_of("Dense", kernel_regularizer={**l2, "config": {"l2": 0.5}})
     current = with_l2["kernel_regularizer"]
-    chosen = current["choices"][choice_index(current["choices"], current["value"])]
+    chosen = current["choices"][current["selected"]]
     assert chosen["label"] == "L2" and chosen["params"][0]["value"] == 0.5
     assert chosen["params"][0]["kind"] == "float"
 
@@ -96,7 +101,7 @@ def test_dtype_is_a_policy_choice() -> None:
     dtype = fields_of("Dense")["dtype"]
     labels = [c["label"] for c in dtype["choices"]]
     assert labels[0] == "float32" and "mixed_float16" in labels
-    assert choice_index(dtype["choices"], dtype["value"]) == 0
+    assert dtype["selected"] == 0
 
 
 def test_unknown_current_values_are_kept_as_a_choice() -> None:
@@ -104,7 +109,7 @@ def test_unknown_current_values_are_kept_as_a_choice() -> None:
     assert field["kind"] == "str"  # not among the documented choices: free text, not an enum
     custom = {"module": "my.mod", "class_name": "MyInit", "config": {}, "registered_name": "x"}
     field = describe("kernel_initializer", custom)
-    assert field["choices"][choice_index(field["choices"], custom)]["label"] == "MyInit"
+    assert field["choices"][field["selected"]]["label"] == "MyInit"
 
 
 def test_input_and_model_fields_are_limited_to_what_set_accepts() -> None:
@@ -132,7 +137,7 @@ def test_every_palette_layer_gets_a_jsonable_form() -> None:
         assert {f["kind"] for f in fields} <= KINDS
         for f in fields:
             if f["kind"] == "enum":
-                assert choice_index(f["choices"], f["value"]) >= 0, (entry["type"], f["key"])
+                assert f["selected"] >= 0, (entry["type"], f["key"])
         json.dumps(fields, allow_nan=False)
         described += 1
     assert described > 90

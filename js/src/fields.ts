@@ -1,33 +1,15 @@
 /**
  * Settings-form fields as pure functions: how a value of each field kind is shown as text, and
  * how typed text becomes the JSON value a `set` command carries. The kernel decides the kinds
- * (perceptinb/forms.py) and Keras decides what is valid; this module only catches text that
- * cannot be a value at all, so the user gets the message before a round trip.
+ * (perceptinb/forms.py), including which choice of an enum is current, and Keras decides what is
+ * valid; this module only catches text that cannot be a value at all, so the user gets the
+ * message before a round trip.
  */
 import type { FormChoice, FormField, JsonValue } from "./protocol";
 
 export type ParseResult = { value: JsonValue } | { error: string };
 
 const NONE_WORDS = new Set(["none", "null"]);
-
-/** Fields derived from a bare config, for a kernel that sends no `fields` (older versions). */
-export function fieldsFromSettings(settings: Record<string, JsonValue>): FormField[] {
-  return Object.entries(settings)
-    .filter(([key]) => key !== "name")
-    .map(([key, value]) => {
-      const kind: FormField["kind"] =
-        typeof value === "boolean"
-          ? "bool"
-          : typeof value === "number"
-            ? Number.isInteger(value)
-              ? "int"
-              : "float"
-            : typeof value === "string"
-              ? "str"
-              : "json";
-      return { key, kind, value, nullable: value === null, editable: true };
-    });
-}
 
 /** The text a field shows for `value`. */
 export function formatValue(field: Pick<FormField, "kind">, value: JsonValue): string {
@@ -127,17 +109,9 @@ function parseJson(field: FormField, t: string): ParseResult {
   }
 }
 
-/** Index of the choice that `value` is (equal values, else the same serialized class). */
-export function choiceIndex(choices: FormChoice[], value: JsonValue): number {
-  const text = JSON.stringify(value);
-  const exact = choices.findIndex((c) => JSON.stringify(c.value) === text);
-  if (exact >= 0 || !isObject(value)) return exact;
-  return choices.findIndex((c) => isObject(c.value) && identity(c.value) === identity(value));
-}
-
-function identity(v: { [key: string]: JsonValue }): string {
-  if (v.class_name === "DTypePolicy") return `policy:${JSON.stringify((v.config as Record<string, JsonValue>)?.name)}`;
-  return `${String(v.module)}:${String(v.class_name)}`;
+/** The choice the kernel says is current (`selected`), if any. */
+export function currentChoice(field: Pick<FormField, "choices" | "selected">): FormChoice | undefined {
+  return field.choices?.[field.selected ?? -1];
 }
 
 function isObject(v: JsonValue): v is { [key: string]: JsonValue } {
@@ -159,7 +133,6 @@ export function formShape(fields: FormField[]): string {
 }
 
 function currentParams(f: FormField): string[] {
-  if (f.kind !== "enum" || !f.choices) return [];
-  const c = f.choices[choiceIndex(f.choices, f.value)];
-  return c?.params?.map((p) => `${p.key}:${p.kind}`) ?? [];
+  if (f.kind !== "enum") return [];
+  return currentChoice(f)?.params?.map((p) => `${p.key}:${p.kind}`) ?? [];
 }

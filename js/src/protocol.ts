@@ -151,6 +151,8 @@ export interface FormField {
   item?: "int" | "float";
   scalar?: boolean;
   choices?: FormChoice[];
+  /** Index of the current choice in `choices` (-1: none); the kernel decides it (forms.py). */
+  selected?: number;
 }
 
 export interface FormChoice {

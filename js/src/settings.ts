@@ -7,7 +7,7 @@
  * field shows the value the layer kept.
  */
 import { formatParams } from "./categories";
-import { choiceIndex, fieldsFromSettings, formatValue, formShape, parseValue, withParam } from "./fields";
+import { currentChoice, formatValue, formShape, parseValue, withParam } from "./fields";
 import type { Details, FormField, GraphNode, JsonValue } from "./protocol";
 
 export interface SettingsHandlers {
@@ -86,8 +86,8 @@ export class SettingsPanel {
       this.body.replaceChildren(this.note("Select a block to see its settings."));
       return;
     }
-    const have = !!details && details.id === id && (Array.isArray(details.fields) || isRecord(details.settings));
-    const fields = have ? (Array.isArray(details.fields) ? details.fields : fieldsFromSettings(details.settings!)) : [];
+    const have = !!details && details.id === id && Array.isArray(details.fields);
+    const fields = have ? (details?.fields ?? []) : [];
     const shape = have ? `${readOnly}|${formShape(fields)}` : "";
     if (id === this.nodeId && have && shape === this.shape) {
       this.updateValues(fields);
@@ -256,7 +256,7 @@ export class SettingsPanel {
     this.views.set(path, view);
     const rows: HTMLElement[] = [row];
     if (field.kind === "enum" && field.choices) {
-      const params = field.choices[choiceIndex(field.choices, field.value)]?.params ?? [];
+      const params = currentChoice(field)?.params ?? [];
       for (const p of params) rows.push(...this.fieldRows({ ...p, editable: p.editable && field.editable }, view));
     }
     return rows;
@@ -340,7 +340,7 @@ export class SettingsPanel {
   private showValue(view: FieldView, value: JsonValue): void {
     const c = view.control;
     if (c instanceof HTMLSelectElement) {
-      c.selectedIndex = choiceIndex(view.field.choices ?? [], value);
+      c.selectedIndex = view.field.selected ?? -1;
       view.shown = String(c.selectedIndex);
     } else if (c.type === "checkbox") {
       c.checked = value === true;
@@ -372,7 +372,7 @@ export class SettingsPanel {
     for (const field of fields) {
       apply(field.key, field);
       if (field.kind === "enum" && field.choices) {
-        const params = field.choices[choiceIndex(field.choices, field.value)]?.params ?? [];
+        const params = currentChoice(field)?.params ?? [];
         for (const p of params) apply(`${field.key}.${p.key}`, p);
       }
     }
@@ -384,8 +384,4 @@ export class SettingsPanel {
     for (const [path, view] of this.views) if (view.control === active) return path;
     return null;
   }
-}
-
-function isRecord(v: unknown): v is Record<string, JsonValue> {
-  return !!v && typeof v === "object" && !Array.isArray(v);
 }

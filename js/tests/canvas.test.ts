@@ -171,10 +171,16 @@ describe("canvas widget", () => {
       params: 80,
       error: null,
       settings: { name: "conv2d", filters: 8, padding: "valid", use_bias: true, kernel_size: [3, 3], bias_regularizer: null },
+      fields: [
+        { key: "filters", kind: "int", value: 8, nullable: false, editable: true },
+        { key: "padding", kind: "str", value: "valid", nullable: false, editable: true },
+        { key: "use_bias", kind: "bool", value: true, nullable: false, editable: true },
+        { key: "kernel_size", kind: "tuple", item: "int", scalar: true, value: [3, 3], nullable: false, editable: true },
+        { key: "bias_regularizer", kind: "json", value: null, nullable: true, editable: true },
+      ],
     });
     const field = (k: string) => el.querySelector<HTMLElement>(`.pnb-field[data-key="${k}"]`)!;
-    // Without `fields` from the kernel (an older one), kinds come from the values; lists are JSON.
-    expect(field("kernel_size").querySelector("input")!.value).toBe("[3,3]");
+    expect(field("kernel_size").querySelector("input")!.value).toBe("3, 3");
     expect(field("bias_regularizer").querySelector("input")!.value).toBe("");
 
     const filters = field("filters").querySelector("input")!;
@@ -211,7 +217,7 @@ describe("canvas widget", () => {
     for (const resultFirst of [true, false]) {
       const from = resultFirst ? "dense" : "dense_1";
       click(block(from));
-      model.update("details", { id: from, type: "Dense", shape: "", params: 0, error: null, settings: { name: from, units: 4 } });
+      model.update("details", { id: from, type: "Dense", shape: "", params: 0, error: null, settings: { name: from, units: 4 }, fields: [{ key: "units", kind: "int", value: 4, nullable: false, editable: true }] });
       const name = el.querySelector<HTMLInputElement>('.pnb-field[data-key="name"] input')!;
       name.value = `${from}_renamed`;
       key(name, { key: "Enter" });

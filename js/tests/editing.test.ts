@@ -44,6 +44,7 @@ function denseFields(units = 32, init: typeof GLOROT = GLOROT): FormField[] {
       nullable: false,
       editable: true,
       choices: ["linear", "relu", "softmax"].map((a) => ({ label: a, value: a })),
+      selected: 0,
     },
     { key: "use_bias", kind: "bool", value: true, nullable: false, editable: true },
     { key: "kernel_size", kind: "tuple", item: "int", scalar: true, value: [3, 3], nullable: false, editable: true },
@@ -64,6 +65,7 @@ function denseFields(units = 32, init: typeof GLOROT = GLOROT): FormField[] {
         },
         { label: "HeNormal", value: HE },
       ],
+      selected: init.class_name === "GlorotUniform" ? 0 : 1,
     },
     { key: "ragged", kind: "bool", value: false, nullable: false, editable: false },
   ];

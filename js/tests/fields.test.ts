@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { choiceIndex, fieldsFromSettings, formatValue, formShape, parseValue, withParam } from "../src/fields";
+import { currentChoice, formatValue, formShape, parseValue, withParam } from "../src/fields";
 import type { FormField } from "../src/protocol";
 
 const f = (over: Partial<FormField>): FormField => ({ key: "k", kind: "int", value: 1, nullable: false, editable: true, ...over });
@@ -68,15 +68,13 @@ describe("choices", () => {
     { label: "Zeros", value: zeros },
   ];
 
-  it("finds the current choice by value, or by class for a configured object", () => {
-    expect(choiceIndex(choices, zeros)).toBe(1);
-    expect(choiceIndex(choices, { ...glorot, config: { seed: 7 } })).toBe(0);
-    expect(choiceIndex(choices, "relu")).toBe(-1);
-    const policies = [
-      { label: "float32", value: { module: "keras", class_name: "DTypePolicy", config: { name: "float32" } } },
-      { label: "float16", value: { module: "keras", class_name: "DTypePolicy", config: { name: "float16" } } },
-    ];
-    expect(choiceIndex(policies, { module: "keras", class_name: "DTypePolicy", config: { name: "float16" }, registered_name: null })).toBe(1);
+  it("takes the current choice from the kernel's `selected`, not from matching values", () => {
+    // The kernel (forms.py) decides that a seeded GlorotUniform is still the GlorotUniform choice.
+    expect(currentChoice({ choices, selected: 0 })?.label).toBe("GlorotUniform");
+    expect(currentChoice({ choices, selected: 1 })?.value).toEqual(zeros);
+    expect(currentChoice({ choices, selected: -1 })).toBeUndefined();
+    expect(currentChoice({ choices })).toBeUndefined();
+    expect(currentChoice({ selected: 0 })).toBeUndefined();
   });
 
   it("sets one parameter of a serialized object", () => {
@@ -89,19 +87,5 @@ describe("choices", () => {
     const b = [f({ key: "units", value: 4 }), f({ key: "init", kind: "enum", value: zeros, choices })];
     expect(formShape(a)).toBe(formShape(b));
     expect(formShape(a)).not.toBe(formShape([a[0]]));
-  });
-});
-
-describe("fieldsFromSettings", () => {
-  it("derives kinds from values and skips the name", () => {
-    const fields = fieldsFromSettings({ name: "d", units: 3, rate: 0.5, use_bias: true, act: "relu", k: [1], s: null });
-    expect(fields.map((x) => [x.key, x.kind, x.nullable])).toEqual([
-      ["units", "int", false],
-      ["rate", "float", false],
-      ["use_bias", "bool", false],
-      ["act", "str", false],
-      ["k", "json", false],
-      ["s", "json", true],
-    ]);
   });
 });
