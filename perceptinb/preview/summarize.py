@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from perceptinb import codec
+
 THUMB_BYTES = 16 * 1024
 THUMB_SIDE = 64  # longest side of a thumbnail image, pixels
 THUMB_TILE = 24  # side of one feature map in a thumbnail grid
@@ -52,21 +54,17 @@ class Preview:
         return 0 if self.data is None else int(self.data.nbytes)
 
     def to_message(self, node_id: str, buffers: list[bytes]) -> dict[str, Any]:
-        """The wire form; appends the payload to `buffers` (binary, never JSON lists)."""
+        """The wire form; the payload goes to `buffers` through `perceptinb.codec` (binary,
+        never JSON lists): ``data`` is its ``{buffer, dtype, shape}`` descriptor, or None."""
         item: dict[str, Any] = {
             "node": node_id,
             "kind": self.kind,
             "shape": list(self.shape),
-            "buffer": -1,
-            "dtype": None,
-            "dims": [],
+            "data": codec.encode(self.data, buffers) if self.data is not None else None,
             "stats": self.stats,
             "error": self.error,
             "range": [float(v) for v in self.value_range],
         }
-        if self.data is not None:
-            item.update(buffer=len(buffers), dtype=str(self.data.dtype), dims=list(self.data.shape))
-            buffers.append(np.ascontiguousarray(self.data).tobytes())
         if self.grid is not None:
             item["grid"] = self.grid
         return item
@@ -175,13 +173,28 @@ def _ones(n: int, dtype: np.dtype) -> np.ndarray:
 
 def histogram(output: Any, bins: int = HISTOGRAM_BINS) -> tuple[np.ndarray, float, float]:
     """Counts of the first sample's finite values in `bins` equal bins, and their range."""
-    values = np.asarray(output)[0].astype(np.float32, copy=False).reshape(-1)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return np.zeros(bins, np.float32), 0.0, 0.0
-    lo, hi = float(values.min()), float(values.max())
-    counts, _ = np.histogram(values, bins=bins, range=(lo, hi if hi > lo else lo + 1))
-    return counts.astype(np.float32), lo, hi
+    counts, _, lo, hi = histogram_of(np.asarray(output)[0], bins)
+    return counts, lo, hi
+
+
+def histogram_of(values: Any, bins: int) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Counts of the finite values in `bins` equal bins, the bin edges, and the values' range.
+
+    The one histogram of the package: block previews and the training dashboard's layer
+    statistics both use it. A constant array (a zero-initialised bias, a dead ReLU) gets one
+    narrow bin around its value rather than a bin of width zero.
+    """
+    flat = np.asarray(values).astype(np.float32, copy=False).reshape(-1)
+    flat = flat[np.isfinite(flat)]
+    if flat.size == 0:
+        return np.zeros(bins, np.float32), np.zeros(bins + 1, np.float32), 0.0, 0.0
+    lo, hi = float(flat.min()), float(flat.max())
+    low, high = lo, hi
+    if high <= low:
+        pad = max(abs(low) * 1e-3, 1e-6)
+        low, high = low - pad, high + pad
+    counts, edges = np.histogram(flat, bins=bins, range=(low, high))
+    return counts.astype(np.float32), edges.astype(np.float32), lo, hi
 
 
 def _vector(values: np.ndarray, shape, stats, detail: bool) -> Preview:

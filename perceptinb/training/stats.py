@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from perceptinb.preview.summarize import histogram_of, statistics
+
 BINS = 24
 KINDS = ("weights", "bias", "gradients")
 
@@ -29,26 +31,22 @@ class Summary:
 
 
 def summarize(arrays: list[np.ndarray], bins: int = BINS) -> Summary | None:
-    """One summary over several arrays (e.g. all kernels of a layer); None when empty."""
+    """One summary over several arrays (e.g. all kernels of a layer); None when empty.
+
+    The numbers come from the block previews' own `statistics` and `histogram_of`, so a layer's
+    values read the same on the canvas and on the dashboard. NaN/Inf are left out.
+    """
     flat = [np.asarray(a, np.float32).ravel() for a in arrays if np.size(a)]
     if not flat:
         return None
     values = flat[0] if len(flat) == 1 else np.concatenate(flat)
-    lo, hi = float(values.min()), float(values.max())
-    if not (np.isfinite(lo) and np.isfinite(hi)):  # NaN/Inf present (rare): drop them
-        values = values[np.isfinite(values)]
-        if values.size == 0:
-            nan = float("nan")
-            return Summary(nan, nan, nan, np.zeros(bins + 1, np.float32),
-                           np.zeros(bins, np.float32))
-        lo, hi = float(values.min()), float(values.max())
-    mean = float(values.mean())
-    low, high = lo, hi
-    if high <= low:  # a constant tensor (zero-initialised bias): one narrow bin around it
-        pad = max(abs(low) * 1e-3, 1e-6)
-        low, high = low - pad, high + pad
-    counts, edges = np.histogram(values, bins=bins, range=(low, high))
-    return Summary(lo, mean, hi, edges.astype(np.float32), counts.astype(np.float32))
+    counts, edges, _, _ = histogram_of(values, bins)
+    with np.errstate(all="ignore"):
+        stats = statistics(values)
+    if stats["nan"] + stats["inf"] == values.size:  # nothing finite to summarise
+        nan = float("nan")
+        return Summary(nan, nan, nan, edges, counts)
+    return Summary(stats["min"], stats["mean"], stats["max"], edges, counts)
 
 
 def is_bias(variable: Any) -> bool:
