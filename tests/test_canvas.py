@@ -1,9 +1,12 @@
-"""The Canvas widget's kernel side: traits, browser messages, selection and errors."""
+"""The Canvas widget's kernel side: traits, calls from the browser, updates, selection, lock."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from browser_stub import BrowserStub
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from models import SMALL_MODELS
 
 import perceptinb as pnb
@@ -14,16 +17,9 @@ def canvas() -> pnb.Canvas:
     return pnb.Canvas(SMALL_MODELS["sequential_cnn"]())
 
 
-def browser_command(canvas: pnb.Canvas, command, request_id: int = 1) -> dict:
-    """Deliver a message as the front end would, and return the canvas' reply."""
-    sent: list[dict] = []
-    canvas.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
-    canvas._on_browser_message(
-        canvas, {"kind": "command", "id": request_id, "command": command}, []
-    )
-    replies = [m for m in sent if m["kind"] == "command_result"]
-    assert len(replies) == 1
-    return replies[0]
+def browser_command(canvas: pnb.Canvas, command) -> dict:
+    """Send `command` as the front end does (an RPC call); return the canvas' reply."""
+    return BrowserStub(canvas).call("command", command=command)[0]
 
 
 def test_graph_view_lists_nodes_with_shapes_and_params(canvas: pnb.Canvas) -> None:
@@ -34,29 +30,102 @@ def test_graph_view_lists_nodes_with_shapes_and_params(canvas: pnb.Canvas) -> No
     assert len(canvas.graph_view["edges"]) == 5
 
 
-def test_browser_commands_are_applied_and_answered(canvas: pnb.Canvas) -> None:
-    version = canvas.graph_view["version"]
-    reply = browser_command(canvas, {"op": "set", "node": "dense", "key": "units", "value": 4})
-    assert reply == {"kind": "command_result", "id": 1, "ok": True, "error": None}
-    assert canvas.graph_view["version"] == version + 1
-    assert next(n for n in canvas.graph_view["nodes"] if n["id"] == "dense")["shape"] == "(None, 4)"
+def test_an_edit_is_one_ordered_update_then_the_reply(canvas: pnb.Canvas) -> None:
+    browser = BrowserStub(canvas)
+    canvas.selected = "dense"
+    version = canvas.version
+    reply, _ = browser.call("command", command={"op": "set", "node": "dense", "key": "units",
+                                                 "value": 4})
+    assert reply["ok"] and reply["result"] == {
+        "version": version + 1, "added": [], "removed": [], "renamed": {}}
+    kinds = [m["kind"] for m, _ in browser.sent]
+    assert kinds[-2:] == ["rpc_push", "rpc_reply"]  # the update reaches the browser first
+    update, buffers = browser.pushes()[-1]
+    assert update["version"] == version + 1 == canvas.graph_view["version"]
+    assert next(n for n in update["graph"]["nodes"] if n["id"] == "dense")["shape"] == "(None, 4)"
+    assert {f["key"]: f["value"] for f in update["details"]["fields"]}["units"] == 4
+    assert [i["node"] for i in update["previews"]["items"]] == ["dense"]  # only what changed
+    assert len(buffers) == 1 and update["changes"] == {"added": [], "removed": [], "renamed": {}}
+
+
+def test_replies_say_what_was_added_and_renamed_and_keep_the_selection(canvas: pnb.Canvas) -> None:
+    browser = BrowserStub(canvas)
+    added = browser.call("command", command={"op": "add", "type": "Dense"})[0]["result"]
+    assert added["added"] == ["dense_1"] and added["version"] == canvas.version
+    canvas.selected = "conv"
+    renamed = browser.call("command", command={"op": "rename", "node": "conv",
+                                               "name": "features"})[0]["result"]
+    assert renamed["renamed"] == {"conv": "features"} and renamed["added"] == []
+    assert canvas.selected == "features" and canvas.details["id"] == "features"
+    undone = browser.call("command", command={"op": "undo"})[0]["result"]
+    assert undone["renamed"] == {"features": "conv"} and canvas.selected == "conv"
+    browser.call("command", command={"op": "remove", "node": "conv"})
+    assert canvas.selected == "" and canvas.details == {}
+    assert browser.pushes()[-1][0]["details"] == {}
+
+
+def test_selection_pushes_details_without_a_new_version(canvas: pnb.Canvas) -> None:
+    browser = BrowserStub(canvas)
+    version = canvas.version
+    canvas.selected = "conv"
+    update, buffers = browser.pushes()[-1]
+    assert update == {"version": version, "details": canvas.details} and buffers == []
+    assert update["details"]["id"] == "conv"
 
 
 @pytest.mark.parametrize(
     "command", [None, "drop tables", {"op": "set"}, {"op": 7}, {"op": "remove", "node": ["x"]}]
 )
 def test_malformed_browser_commands_change_nothing(canvas: pnb.Canvas, command) -> None:
-    before = canvas.graph.to_json()
-    reply = browser_command(canvas, command, request_id=9)
-    assert reply["ok"] is False and reply["id"] == 9 and reply["error"]
-    assert canvas.graph.to_json() == before
+    before, version = canvas.graph.to_json(), canvas.version
+    browser = BrowserStub(canvas)
+    reply, _ = browser.call("command", command=command)
+    assert reply["ok"] is False and reply["id"] == 1 and reply["error"]
+    assert canvas.graph.to_json() == before and canvas.version == version
+    assert browser.pushes() == []
 
 
-def test_non_command_messages_are_ignored(canvas: pnb.Canvas) -> None:
-    before = canvas.graph_view["version"]
-    canvas._on_browser_message(canvas, ["garbage"], [])
-    canvas._on_browser_message(canvas, {"kind": "unknown"}, [])
-    assert canvas.graph_view["version"] == before
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(content=st.dictionaries(
+    st.sampled_from(["kind", "id", "method", "params", "command", "op"]),
+    st.none() | st.integers() | st.text(max_size=5) | st.sampled_from(
+        ["rpc", "command", "export", "preview_detail", "set_previews"])
+    | st.dictionaries(st.sampled_from(["command", "node", "page", "format", "enabled", "op"]),
+                      st.none() | st.integers() | st.text(max_size=4), max_size=3),
+    max_size=5))
+def test_any_browser_message_gets_one_reply_and_leaves_a_live_canvas(shared_canvas, content):
+    browser = BrowserStub(shared_canvas)
+    reply, _ = browser.deliver(content)
+    assert reply["ok"] or reply["error"]
+    assert browser.call("export", format="code")[0]["ok"]  # the comm still answers
+
+
+@pytest.fixture(scope="module")
+def shared_canvas() -> pnb.Canvas:
+    return pnb.Canvas(SMALL_MODELS["sequential_cnn"](), previews=False)
+
+
+def test_locked_canvas_refuses_edits_but_reads(canvas: pnb.Canvas) -> None:
+    browser = BrowserStub(canvas)
+    canvas.apply({"op": "set", "node": "dense", "key": "units", "value": 5})
+    before, version = canvas.graph.to_json(), canvas.version
+    canvas._lock_for_run("digits-1")
+    assert "digits-1" in canvas.locked and "stop the run first" in canvas.locked
+    for command in ({"op": "remove", "node": "dense"}, {"op": "undo"}, {"op": "redo"}):
+        reply = browser.call("command", command=command)[0]
+        assert reply["ok"] is False and "stop the run first" in reply["error"]
+    with pytest.raises(pnb.CommandError, match="stop the run first"):
+        canvas.apply({"op": "move", "node": "dense", "pos": [1, 2]})
+    assert canvas.graph.to_json() == before and canvas.version == version
+    # Reading still works: selecting, the inspector, exports, previews.
+    canvas.selected = "conv"
+    assert canvas.details["id"] == "conv"
+    assert browser.call("preview_detail", node="conv", page=0)[0]["ok"]
+    assert "model = " in browser.call("export", format="code")[0]["result"]["code"]
+    assert browser.call("previews")[0]["result"]["items"]
+    canvas._unlock_run()
+    assert canvas.locked == ""
+    assert browser.call("command", command={"op": "undo"})[0]["ok"]
 
 
 def test_read_only_canvas_refuses_browser_edits() -> None:

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import keras
 import pytest
+from browser_stub import BrowserStub
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from models import SMALL_MODELS
 
 import perceptinb as pnb
 from perceptinb import files
-from perceptinb.widgets.exports import answer_export
 
 FUZZ = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -271,20 +271,22 @@ def test_export_keras_writes_a_safe_loadable_model(tmp_path: Path) -> None:
         canvas.export_keras(tmp_path / "cnn.h5")
 
 
-def test_export_messages_answer_code_file_and_errors() -> None:
+def test_export_calls_answer_code_file_and_errors() -> None:
     canvas = pnb.Canvas(SMALL_MODELS["sequential_cnn"]())
-    reply, buffers = answer_export(canvas, {"kind": "export", "id": 3, "format": "code"})
-    assert reply["ok"] and reply["id"] == 3 and "model = " in reply["code"] and buffers == []
+    browser = BrowserStub(canvas)
+    reply, buffers = browser.call("export", format="code")
+    assert reply["ok"] and "model = " in reply["result"]["code"] and buffers == []
 
-    reply, buffers = answer_export(canvas, {"kind": "export", "id": 4, "format": "keras"})
-    assert reply["ok"] and reply["filename"] == "cnn.keras" and reply["size"] == len(buffers[0])
+    reply, buffers = browser.call("export", format="keras")
+    result = reply["result"]
+    assert reply["ok"] and result["filename"] == "cnn.keras" and result["size"] == len(buffers[0])
     assert zipfile.is_zipfile(__import__("io").BytesIO(buffers[0]))
 
-    reply, buffers = answer_export(canvas, {"kind": "export", "id": 5, "format": "exe"})
+    reply, buffers = browser.call("export", format="exe")
     assert not reply["ok"] and "Unknown export format" in reply["error"] and buffers == []
 
     canvas.apply({"op": "set", "node": "pool", "key": "pool_size", "value": [9, 9]})
-    reply, buffers = answer_export(canvas, {"kind": "export", "id": 6, "format": "keras"})
+    reply, buffers = browser.call("export", format="keras")
     assert not reply["ok"] and "pool" in reply["error"] and buffers == []
 
 
@@ -292,8 +294,5 @@ def test_export_requests_from_the_browser_are_answered_with_a_buffer() -> None:
     canvas = pnb.Canvas(input_shape=(3,), name="tiny model")
     canvas.apply({"op": "add", "type": "Dense", "id": "out"})
     canvas.apply({"op": "connect", "src": "input", "dst": "out"})
-    sent: list = []
-    canvas.send = lambda content, buffers=None: sent.append((content, buffers))  # type: ignore
-    canvas._on_browser_message(canvas, {"kind": "export", "id": 1, "format": "keras"}, [])
-    ((content, buffers),) = sent
-    assert content["ok"] and content["filename"] == "tiny_model.keras" and len(buffers) == 1
+    reply, buffers = BrowserStub(canvas).call("export", format="keras")
+    assert reply["ok"] and reply["result"]["filename"] == "tiny_model.keras" and len(buffers) == 1

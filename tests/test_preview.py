@@ -6,12 +6,14 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from browser_stub import BrowserStub
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from models import SMALL_MODELS, application, sample_inputs
 
 import perceptinb as pnb
+from perceptinb import codec
 from perceptinb.preview.summarize import THUMB_BYTES, statistics, summarize
 
 
@@ -81,7 +83,10 @@ def test_summarize_never_fails_and_stays_bounded(array) -> None:
         assert preview.stats["nan"] == int(np.isnan(array[0]).sum())
     buffers: list[bytes] = []
     message = preview.to_message("n", buffers)
-    assert message["buffer"] == (0 if buffers else -1)
+    if preview.data is None:
+        assert message["data"] is None and buffers == []
+    else:
+        np.testing.assert_array_equal(codec.decode(message["data"], buffers), preview.data)
 
 
 # -- the canvas and its samples --------------------------------------------------------------
@@ -160,12 +165,19 @@ def test_multi_input_sample_as_list_and_dataframe() -> None:
 
 def test_no_sample_means_a_visible_synthetic_one() -> None:
     canvas = pnb.Canvas(SMALL_MODELS["sequential_cnn"]())
+    browser = BrowserStub(canvas)
     assert canvas.graph_view["synthetic"] is True
     assert canvas.previews["conv"].kind == "grid"
+    version = canvas.version
     canvas.sample = cnn_sample()
-    assert canvas.graph_view["synthetic"] is True  # graph_view updates on the next edit
-    canvas.apply({"op": "move", "node": "conv", "pos": [0, 0]})
+    # The flag follows the sample at once, in the same ordered update as the new previews.
     assert canvas.graph_view["synthetic"] is False
+    (update, buffers), = browser.pushes()
+    assert update["version"] == version + 1 == update["graph"]["version"]
+    assert update["graph"]["synthetic"] is False and update["previews"]["synthetic"] is False
+    assert len(update["previews"]["items"]) == 6 and len(buffers) == 6
+    canvas.set_sample(None)
+    assert canvas.graph_view["synthetic"] is True and browser.pushes()[-1][0]["graph"]["synthetic"]
 
 
 @pytest.mark.parametrize(
@@ -215,25 +227,26 @@ def test_inspect_is_read_only_with_previews() -> None:
     assert viewer.read_only and len(viewer.previews) == 6
 
 
-def test_messages_carry_binary_buffers_and_details() -> None:
+def test_calls_answer_with_binary_buffers_and_details() -> None:
     canvas = pnb.Canvas(SMALL_MODELS["sequential_cnn"](), sample=cnn_sample(), target=[3])
-    sent: list[tuple[dict, list]] = []
-    canvas.send = lambda content, buffers=None: sent.append((content, buffers or []))
-    canvas._on_browser_message(canvas, {"kind": "request_previews"}, [])
-    content, buffers = sent[-1]
-    assert content["kind"] == "previews" and len(content["items"]) == 6
-    for item in content["items"]:
-        raw = buffers[item["buffer"]]
-        assert (
-            isinstance(raw, bytes)
-            and len(raw) == np.prod(item["dims"]) * np.dtype(item["dtype"]).itemsize
-        )
-    canvas._on_browser_message(canvas, {"kind": "request_detail", "node": "dense", "page": 0}, [])
-    detail, buffers = sent[-1]
-    assert detail["kind"] == "preview_detail" and detail["item"]["kind"] == "bars"
-    assert detail["target"]["kind"] == "tokens"
-    counts = np.frombuffer(buffers[detail["histogram"]["buffer"]], np.float32)
-    assert counts.sum() == 10
-    canvas._on_browser_message(canvas, {"kind": "request_detail", "node": ["bad"]}, [])
-    canvas._on_browser_message(canvas, {"kind": "set_previews", "enabled": False}, [])
-    assert sent[-1][0]["removed"] and canvas.previews == {}
+    browser = BrowserStub(canvas)
+    reply, buffers = browser.call("previews")
+    result = reply["result"]
+    assert reply["ok"] and len(result["items"]) == 6 and result["version"] == canvas.version
+    for item in result["items"]:
+        array = codec.decode(item["data"], buffers, name=item["node"])
+        assert array.size and item["shape"] == list(canvas.previews[item["node"]].shape)
+    reply, buffers = browser.call("preview_detail", node="dense", page=0)
+    detail = reply["result"]["detail"]
+    assert detail["item"]["kind"] == "bars" and detail["target"]["kind"] == "tokens"
+    counts = codec.decode(detail["histogram"]["counts"], buffers)
+    assert counts.dtype == np.float32 and counts.sum() == 10
+    bad, _ = browser.call("preview_detail", node=["bad"])
+    assert not bad["ok"] and "params.node to be a string" in bad["error"]
+    missing, _ = browser.call("preview_detail", node="nope")
+    assert not missing["ok"] and "no node 'nope'" in missing["error"]
+    reply, _ = browser.call("set_previews", enabled=False)
+    assert reply["ok"] and canvas.previews == {}
+    update = browser.pushes()[-1][0]
+    assert sorted(update["previews"]["removed"]) == sorted(canvas.graph.nodes)
+    assert update["previews"]["enabled"] is False

@@ -1,37 +1,35 @@
-"""Previews for one canvas: the sample, the engine, and the messages to the browser.
+"""Previews for one canvas: the sample, the engine, and their wire form.
 
 Kept apart from the widget class so the widget stays thin and this logic is testable without a
-browser: it only needs a ``send(content, buffers)`` callable.
+browser. It sends nothing itself: the canvas puts `payload` into its ordered ``update`` push
+(together with the graph of the same version) and answers the browser's ``previews`` and
+``preview_detail`` calls with `payload` and `detail`. Arrays travel through `perceptinb.codec`.
 
-Wire format (kernel -> browser; arrays travel as binary buffers, never JSON lists):
-- ``{"kind": "previews", "version", "synthetic", "items": [...], "removed": [...]}``: the
-  thumbnails that changed (all of them in answer to ``{"kind": "request_previews"}``).
-- ``{"kind": "preview_detail", "node", "page", "pages", "item", "histogram", "target"}``: the
-  full-resolution view of one node, in answer to ``{"kind": "request_detail", "node", "page"}``.
+Wire form:
+- `payload`: ``{"items": [item...], "removed": [node ids], "enabled", "synthetic"}``, an item
+  being `Preview.to_message` (``node, kind, shape, data: {buffer, dtype, shape} | None, stats,
+  error, range, grid?``).
+- `detail`: ``{"node", "page", "pages", "item", "histogram": {"counts": array, "lo", "hi"},
+  "target": item | None}``, the full-resolution view of one node for the inspector.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
+from perceptinb import codec
 from perceptinb.graph import Graph
 from perceptinb.keras_bridge import Trace
 from perceptinb.preview.engine import PreviewEngine, Refresh
 from perceptinb.preview.sample import Sample, first_sample
 from perceptinb.preview.summarize import Preview
 
-Send = Callable[[dict[str, Any], list[bytes]], None]
-
 
 class PreviewChannel:
-    """Keeps a canvas' previews current and tells the browser what changed."""
+    """Keeps a canvas' previews current and says what changed."""
 
-    def __init__(
-        self, send: Send, data: Any = None, target: Any = None, enabled: bool = True
-    ) -> None:
-        self._send = send
+    def __init__(self, data: Any = None, target: Any = None, enabled: bool = True) -> None:
         self._data = data
         self._target = target
         self.enabled = enabled
@@ -39,7 +37,6 @@ class PreviewChannel:
         self.sample: Sample | None = None
         self._inputs_key = ""
         self.last: Refresh | None = None
-        self._version = 0
 
     @property
     def previews(self) -> dict[str, Preview]:
@@ -50,13 +47,18 @@ class PreviewChannel:
         """The label the user gave for the sample (None if unknown)."""
         return self._target
 
+    @property
+    def synthetic(self) -> bool:
+        """The current sample was generated, not given by the user."""
+        return bool(self.sample is not None and self.sample.synthetic)
+
     def set_data(self, data: Any, target: Any = None) -> None:
         """New sample (and label); takes effect at the next `refresh`."""
         self._data, self._target = data, target
         self._inputs_key = ""  # forces the sample to be picked again
 
     def refresh(self, graph: Graph, layers: Trace, *, invalidate: bool = False) -> Refresh | None:
-        """Recompute what changed and send it; returns the refresh stats (None if disabled)."""
+        """Recompute what changed; returns what the refresh did (None if disabled)."""
         if not self.enabled:
             return None
         if invalidate:
@@ -66,66 +68,55 @@ class PreviewChannel:
             self.sample = first_sample(self._data, graph, self._target)
             self._inputs_key = inputs_key
         self.last = self.engine.refresh(graph, layers, self.sample)
-        if self.last.changed or self.last.removed:
-            self.send_previews(self.last.changed, self.last.removed)
         return self.last
 
-    def set_enabled(self, enabled: bool, graph: Graph, layers: Trace) -> None:
+    def set_enabled(self, enabled: bool, graph: Graph, layers: Trace) -> list[str]:
+        """Switches previews on (recomputing them) or off; returns the ids whose preview went."""
         self.enabled = bool(enabled)
         if self.enabled:
             self.refresh(graph, layers)
-        else:
-            removed = list(self.engine.previews)
-            self.engine = PreviewEngine()  # frees the cached activations
-            self.sample, self._inputs_key = None, ""
-            self.send_previews([], removed)
+            return []
+        removed = list(self.engine.previews)
+        self.engine = PreviewEngine()  # frees the cached activations
+        self.sample, self._inputs_key = None, ""
+        return removed
 
-    def send_previews(
-        self, node_ids: list[str] | None = None, removed: list[str] | None = None
-    ) -> None:
-        """Send the given previews (all of them when `node_ids` is None)."""
+    def payload(
+        self,
+        buffers: list[Any],
+        node_ids: list[str] | None = None,
+        removed: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """The wire form of the given previews (every one when `node_ids` is None)."""
         ids = list(self.engine.previews) if node_ids is None else node_ids
-        buffers: list[bytes] = []
         items = [
             self.engine.previews[nid].to_message(nid, buffers)
             for nid in ids
             if nid in self.engine.previews
         ]
-        self._version += 1
-        self._send(
-            {
-                "kind": "previews",
-                "version": self._version,
-                "synthetic": bool(self.sample and self.sample.synthetic),
-                "enabled": self.enabled,
-                "items": items,
-                "removed": list(removed or []),
-            },
-            buffers,
-        )
+        return {
+            "items": items,
+            "removed": list(removed or []),
+            "enabled": self.enabled,
+            "synthetic": self.synthetic,
+        }
 
-    def send_detail(self, node_id: str, page: int, is_output: bool) -> None:
+    def detail(
+        self, node_id: str, page: int, is_output: bool, buffers: list[Any]
+    ) -> dict[str, Any] | None:
+        """The inspector's view of one node; None when it has no computed output."""
         target = self.sample.target if (self.sample is not None and is_output) else None
         detail = self.engine.detail(node_id, page, target)
         if detail is None:
-            return
-        buffers: list[bytes] = []
+            return None
         item = detail["item"].to_message(node_id, buffers)
         counts, lo, hi = detail["histogram"]
-        histogram = {"buffer": len(buffers), "lo": lo, "hi": hi, "bins": int(counts.size)}
-        buffers.append(counts.tobytes())
         grid = item.get("grid") or {}
-        self._send(
-            {
-                "kind": "preview_detail",
-                "node": node_id,
-                "page": grid.get("page", 0),
-                "pages": grid.get("pages", 1),
-                "item": item,
-                "histogram": histogram,
-                "target": detail["target"].to_message(node_id, buffers)
-                if detail["target"]
-                else None,
-            },
-            buffers,
-        )
+        return {
+            "node": node_id,
+            "page": grid.get("page", 0),
+            "pages": grid.get("pages", 1),
+            "item": item,
+            "histogram": {"counts": codec.encode(counts, buffers), "lo": lo, "hi": hi},
+            "target": detail["target"].to_message(node_id, buffers) if detail["target"] else None,
+        }

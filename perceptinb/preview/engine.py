@@ -62,10 +62,6 @@ class PreviewEngine:
         """Every cached activation tensor (for measuring what the previews summarize)."""
         return [t for produced in self._outputs.values() for t in produced]
 
-    def output(self, node_id: str) -> Any | None:
-        produced = self._outputs.get(node_id)
-        return produced[0] if produced else None
-
     def refresh(self, graph: Graph, layers: Trace, sample: Sample) -> Refresh:
         """Bring every node's preview up to date with `graph`, its layers and `sample`.
 

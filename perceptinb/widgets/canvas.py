@@ -1,8 +1,22 @@
 """The Canvas widget: one anywidget for the whole graph.
 
-The kernel holds the state (a `History` of graphs); the browser draws the `graph_view` trait and
-sends commands as custom messages. Every change, from Python or from a click, goes through
-`Canvas.apply`, which validates, records undo history and refreshes shapes and errors.
+The kernel holds the state (a `History` of graphs). Every change, from Python or from a click,
+goes through `Canvas.apply`, which validates, records undo history and refreshes shapes,
+errors and previews. The browser talks to it over `perceptinb.widgets.rpc`:
+
+- calls (browser -> kernel): ``command {command}`` -> ``{version, added, removed, renamed}``;
+  ``export {format}`` (see exports.py); ``previews {}`` -> every thumbnail (see
+  preview/channel.py); ``preview_detail {node, page}`` -> the inspector's view;
+  ``set_previews {enabled}`` -> ``{version}``.
+- one push per state change, topic ``update``: ``{version, graph?, details?, previews?,
+  changes?}``. ``version`` grows by one per update that carries a graph or previews; ``graph``
+  is the `graph_view` of that version (with ``synthetic``, ``can_undo``, ``can_redo``),
+  ``previews`` the thumbnails that changed, ``changes`` the `graph_changes` of an edit. The
+  browser applies it whole. A selection change pushes ``{version, details}`` alone.
+
+The synced traits `graph_view` and `details` hold the same state for a view that starts later
+(and for saved notebooks): ipywidgets delivers trait updates through a promise chain and custom
+messages at once, so live updates ride the push, never the trait.
 """
 
 from __future__ import annotations
@@ -33,14 +47,15 @@ from perceptinb.keras_bridge import (
 from perceptinb.preview.channel import PreviewChannel
 from perceptinb.preview.summarize import Preview
 from perceptinb.widgets import assets
-from perceptinb.widgets.exports import EXPORT_KIND, answer_export
-from perceptinb.widgets.graph_view import build_graph_view, node_details
+from perceptinb.widgets.exports import export_reply
+from perceptinb.widgets.graph_view import build_graph_view, graph_changes, node_details
+from perceptinb.widgets.rpc import Params, Reply, RpcError, RpcWidget, rpc_method
 
 log = logging.getLogger(__name__)
 _LAYER_CACHE_SIZE = 4096
 
 
-class Canvas(anywidget.AnyWidget):
+class Canvas(RpcWidget, anywidget.AnyWidget):
     """A Keras model drawn as layer blocks in a notebook cell, editable through commands.
 
     Args:
@@ -99,12 +114,12 @@ class Canvas(anywidget.AnyWidget):
         self._nested_traces: dict[tuple[str, str], Trace] = {}
         self._child_traces: dict[str, Trace] = {}
         self._version = 0
-        self._previews = PreviewChannel(self._send_binary, sample, target, enabled=previews)
+        self._refreshing = False
+        self._previews = PreviewChannel(sample, target, enabled=previews)
         if not read_only:
             from perceptinb.catalog import palette_entries
 
             self.palette = palette_entries()
-        self.on_msg(self._on_browser_message)
         self.observe(self._on_selected, names="selected")
         self._refresh()
 
@@ -133,15 +148,18 @@ class Canvas(anywidget.AnyWidget):
 
     @sample.setter
     def sample(self, data: Any) -> None:
-        with self._lock:
-            self._previews.set_data(data, self._previews.target)
-            self._refresh_previews()
+        self.set_sample(data, self._previews.target)
 
     def set_sample(self, data: Any, target: Any = None) -> None:
         """Set the sample and its label together; returns once the previews are current."""
         with self._lock:
             self._previews.set_data(data, target)
-            self._refresh_previews()
+            self._publish(self._previews.refresh(self._history.graph, self._trace), graph=True)
+
+    @property
+    def version(self) -> int:
+        """The state version the browser was last sent; it grows by one per update."""
+        return self._version
 
     @property
     def previews(self) -> dict[str, Preview]:
@@ -161,12 +179,14 @@ class Canvas(anywidget.AnyWidget):
     @previews_enabled.setter
     def previews_enabled(self, enabled: bool) -> None:
         with self._lock:
-            self._previews.set_enabled(enabled, self._history.graph, self._trace)
+            removed = self._previews.set_enabled(enabled, self._history.graph, self._trace)
+            self._publish(self._previews.last if enabled else None, removed=removed)
 
     def refresh_previews(self) -> None:
         """Recompute every preview with the current weights (e.g. after a training epoch)."""
         with self._lock:
-            self._refresh_previews(invalidate=True)
+            refresh = self._previews.refresh(self._history.graph, self._trace, invalidate=True)
+            self._publish(refresh)
 
     def apply(self, command: dict[str, Any]) -> None:
         """Apply one command and refresh the canvas (shapes, errors, details, previews).
@@ -174,11 +194,17 @@ class Canvas(anywidget.AnyWidget):
         Raises:
             CommandError: the command is invalid; nothing changed.
         """
+        self._apply(command)
+
+    def _apply(self, command: Any) -> dict[str, Any]:
         with self._lock:
             if self.locked:
                 raise CommandError(self.locked)
+            before = self._history.graph
             self._history.apply(command)
-            self._refresh()
+            changes = graph_changes(before, self._history.graph)
+            self._refresh(changes)
+            return {"version": self._version, **changes}
 
     def undo(self) -> None:
         self.apply({"op": "undo"})
@@ -249,29 +275,56 @@ class Canvas(anywidget.AnyWidget):
         return f"<perceptinb.Canvas {g.name!r}: {len(g.nodes)} nodes, {len(self.errors)} errors>"
 
     # -- internals ----------------------------------------------------------------------
-    def _refresh(self) -> None:
+    def _refresh(self, changes: dict[str, Any] | None = None) -> None:
         graph = self._history.graph
         self._child_traces = {}
         self._trace = trace(graph, self._cached_layer)
-        self._version += 1
-        view = build_graph_view(graph, self._trace, self._child_traces, version=self._version)
-        self._refresh_previews()
-        view["synthetic"] = bool(self._previews.sample and self._previews.sample.synthetic)
-        view["can_undo"], view["can_redo"] = self._history.can_undo, self._history.can_redo
-        self.graph_view = view
-        self._update_details()
+        refresh = self._previews.refresh(graph, self._trace)
+        # The kernel keeps the selection on a renamed block and drops it with a removed one,
+        # inside the same update (no details-only update in between).
+        self._refreshing = True
+        try:
+            if changes and self.selected in changes["renamed"]:
+                self.selected = changes["renamed"][self.selected]
+            elif self.selected and self.selected.split("/")[0] not in graph.nodes:
+                self.selected = ""
+        finally:
+            self._refreshing = False
+        self._publish(refresh, graph=True, changes=changes)
 
-    def _refresh_previews(self, invalidate: bool = False) -> None:
-        # The inspector's detail is not pushed here: the browser asks for it again (at the
-        # channel page the user is on) whenever the selected block's thumbnail changes.
-        self._previews.refresh(self._history.graph, self._trace, invalidate=invalidate)
+    def _publish(
+        self,
+        refresh: Any = None,
+        *,
+        graph: bool = False,
+        removed: list[str] | None = None,
+        changes: dict[str, Any] | None = None,
+    ) -> None:
+        """Sends ONE ordered ``update`` push: the new graph view, the selected block's details
+        and the thumbnails that changed, stamped with the next version."""
+        update: dict[str, Any] = {}
+        buffers: list[Any] = []
+        changed = list(refresh.changed) if refresh is not None else []
+        gone = [*(refresh.removed if refresh is not None else []), *(removed or [])]
+        if changed or gone or graph:
+            self._version += 1
+            update["previews"] = self._previews.payload(buffers, changed, gone)
+        update["version"] = self._version
+        if graph:
+            view = build_graph_view(
+                self._history.graph, self._trace, self._child_traces, version=self._version
+            )
+            view["synthetic"] = self._previews.synthetic
+            view["can_undo"], view["can_redo"] = self._history.can_undo, self._history.can_redo
+            self.graph_view = update["graph"] = view
+            self.details = update["details"] = self._details()
+        if changes is not None:
+            update["changes"] = changes
+        self.rpc.push("update", update, buffers)
 
-    def _send_detail(self, node_id: str, page: int) -> None:
-        is_output = any(nid == node_id for nid, _ in self._history.graph.output_refs)
-        self._previews.send_detail(node_id, page, is_output)
-
-    def _send_binary(self, content: dict[str, Any], buffers: list[bytes]) -> None:
-        self.send(content, buffers)
+    def _details(self) -> dict[str, Any]:
+        path = self.selected
+        return node_details(self._history.graph, path, self.graph_view) if path else {}
 
     def _cached_layer(self, graph: Graph, node: Node, inputs: list[Any]) -> Any:
         """Reuse a node's layer while its config and input signature are unchanged, so its
@@ -298,52 +351,53 @@ class Canvas(anywidget.AnyWidget):
         return layer
 
     def _on_selected(self, change: dict[str, Any]) -> None:
-        self._update_details()
-
-    def _update_details(self) -> None:
-        path = self.selected
-        self.details = node_details(self._history.graph, path, self.graph_view) if path else {}
-
-    def _on_browser_message(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
-        kind = content.get("kind") if isinstance(content, dict) else None
-        if kind in ("request_previews", "request_detail", "set_previews"):
-            self._on_preview_message(kind, content)
-            return
-        if kind == EXPORT_KIND:  # "Copy as code" / "Export .keras"
-            with self._lock:
-                reply, data = answer_export(self, content)
-            self.send(reply, data)
-            return
-        if kind != "command":
-            log.warning("perceptinb: ignored a malformed message from the browser: %r", content)
-            return
-        reply: dict[str, Any] = {"kind": "command_result", "id": content.get("id")}
-        try:
-            if self.read_only:
-                raise CommandError("This canvas is read-only.")
-            self.apply(content.get("command"))
-            reply.update(ok=True, error=None)
-        except CommandError as exc:
-            reply.update(ok=False, error=str(exc))
-        except Exception as exc:  # never let a browser message kill the comm
-            log.exception("perceptinb: command from the browser failed")
-            reply.update(ok=False, error=f"Internal error: {type(exc).__name__}: {exc}")
-        self.send(reply)
-
-
-    def _on_preview_message(self, kind: str, content: dict[str, Any]) -> None:
+        if self._refreshing:
+            return  # the update being built carries the details
         with self._lock:
-            if kind == "request_previews":
-                self._previews.send_previews()
-            elif kind == "set_previews":
-                self._previews.set_enabled(bool(content.get("enabled")), self._history.graph,
-                                           self._trace)
-            else:
-                node, page = content.get("node"), content.get("page", 0)
-                if isinstance(node, str) and node in self._history.graph.nodes and isinstance(
-                    page, int
-                ):
-                    self._send_detail(node, page)
+            self.details = self._details()
+            self.rpc.push("update", {"version": self._version, "details": self.details})
+
+    # -- calls from the browser (perceptinb.widgets.rpc) -------------------------------------
+    @rpc_method("command")
+    def _call_command(self, params: Params, buffers: list[Any]) -> dict[str, Any]:
+        command = params.required("command", dict)
+        if self.read_only:
+            raise RpcError("This canvas is read-only.")
+        return self._apply(command)
+
+    @rpc_method("export")
+    def _call_export(self, params: Params, buffers: list[Any]) -> Reply:
+        fmt = params.required("format", str)
+        with self._lock:
+            return export_reply(self, fmt)
+
+    @rpc_method("previews")
+    def _call_previews(self, params: Params, buffers: list[Any]) -> Reply:
+        """Every thumbnail: a view that starts asks once, later ones come with updates."""
+        with self._lock:
+            out: list[Any] = []
+            payload = self._previews.payload(out) if self._previews.enabled else {
+                "items": [], "removed": [], "enabled": False, "synthetic": False}
+            return Reply({"version": self._version, **payload}, out)
+
+    @rpc_method("preview_detail")
+    def _call_preview_detail(self, params: Params, buffers: list[Any]) -> Reply:
+        node = params.required("node", str)
+        page = params.optional("page", int, 0)
+        with self._lock:
+            graph = self._history.graph
+            if node not in graph.nodes:
+                raise RpcError(f"preview_detail: no node {node!r} in the graph.")
+            is_output = any(nid == node for nid, _ in graph.output_refs)
+            out: list[Any] = []
+            detail = self._previews.detail(node, page, is_output, out) if self._previews.enabled \
+                else None
+            return Reply({"version": self._version, "detail": detail}, out)
+
+    @rpc_method("set_previews")
+    def _call_set_previews(self, params: Params, buffers: list[Any]) -> dict[str, Any]:
+        self.previews_enabled = params.required("enabled", bool)
+        return {"version": self._version}
 
 
 def inspect(model: Any, sample: Any = None, *, target: Any = None, height: int = 480) -> Canvas:

@@ -1,8 +1,8 @@
 """The canvas' "Copy as code" and "Export .keras" buttons, kernel side.
 
-The browser asks with ``{kind: "export", id, format: "code" | "keras"}``; the answer is
-``{kind: "export_result", id, format, ok, error, code?, filename?, size?}``. A ``.keras`` file
-travels as one binary buffer (never base64 in JSON), so the browser can offer it as a download.
+The browser calls ``export`` with ``{format: "code" | "keras"}`` (see `perceptinb.widgets.rpc`).
+The result is ``{format, code}`` or ``{format, filename, size}``; a ``.keras`` file travels as
+the reply's one binary buffer (never base64 in JSON), so the browser can offer it as a download.
 """
 
 from __future__ import annotations
@@ -12,42 +12,35 @@ from typing import Any
 
 from perceptinb.errors import PerceptinbError
 from perceptinb.files import MAX_DOWNLOAD_BYTES, download_name, keras_bytes
+from perceptinb.widgets.rpc import Reply, RpcError
 
 log = logging.getLogger(__name__)
-EXPORT_KIND = "export"
 FORMATS = ("code", "keras")
 
 
-def answer_export(canvas: Any, content: dict[str, Any]) -> tuple[dict[str, Any], list[bytes]]:
-    """The reply (and its buffers) to one export request from the browser."""
-    fmt = content.get("format")
-    reply: dict[str, Any] = {
-        "kind": "export_result",
-        "id": content.get("id"),
-        "format": fmt,
-        "ok": False,
-        "error": None,
-    }
+def export_reply(canvas: Any, fmt: str) -> Reply:
+    """The reply to one export call.
+
+    Raises:
+        RpcError: an unknown format, a model that cannot be built or saved, or a file too big
+            to send; the message says which.
+    """
     if fmt not in FORMATS:
-        reply["error"] = f"Unknown export format {fmt!r}. Expected one of: {', '.join(FORMATS)}."
-        return reply, []
+        raise RpcError(f"Unknown export format {fmt!r}. Expected one of: {', '.join(FORMATS)}.")
     try:
         if fmt == "code":
-            reply.update(ok=True, code=canvas.to_code())
-            return reply, []
+            return Reply({"format": fmt, "code": canvas.to_code()})
         data = keras_bytes(canvas.model)
-    except PerceptinbError as exc:  # e.g. a block that fails: the model cannot be built
-        reply["error"] = str(exc)
-        return reply, []
+    except PerceptinbError:  # e.g. a block that fails: the model cannot be built
+        raise
     except Exception as exc:  # Keras saving can fail in many ways; the user must see why
         log.exception("perceptinb: export to .keras failed")
-        reply["error"] = f"{type(exc).__name__}: {exc}"
-        return reply, []
+        raise RpcError(f"{type(exc).__name__}: {exc}") from exc
     if len(data) > MAX_DOWNLOAD_BYTES:
-        reply["error"] = (
+        raise RpcError(
             f"The .keras file is {len(data) / 2**20:.0f} MB, too big to send to the browser. "
             "Save it from Python: canvas.export_keras('model.keras')."
         )
-        return reply, []
-    reply.update(ok=True, filename=download_name(canvas.graph.name), size=len(data))
-    return reply, [data]
+    return Reply(
+        {"format": fmt, "filename": download_name(canvas.graph.name), "size": len(data)}, [data]
+    )

@@ -1,4 +1,5 @@
-"""The display snapshot of a graph that the canvas front end draws (the `graph_view` trait).
+"""The display snapshot of a graph that the canvas front end draws (the `graph_view` trait),
+and what an edit changed in it (`graph_changes`).
 
 Pure data in, pure data out: shapes, parameter counts and errors come from a `Trace`, so this
 module is tested without a browser. Settings are left out on purpose: only the selected node's
@@ -61,10 +62,9 @@ def build_graph_view(
     fan_in = dict.fromkeys(graph.nodes, 0)
     for e in graph.edges:
         fan_in[e.dst] += 1
-    view = {
+    return {
         "version": version,
         "name": graph.name,
-        "synthetic": False,
         "nodes": [
             node_view(graph, n, result, children, fan_in[n.id]) for n in graph.nodes.values()
         ],
@@ -73,7 +73,42 @@ def build_graph_view(
             for e in graph.edges
         ],
     }
-    return view
+
+
+def graph_changes(before: Graph, after: Graph) -> dict[str, Any]:
+    """Which top-level nodes an edit added, removed or renamed: ``{added, removed, renamed}``.
+
+    A rename is a node that went away while one of the same type, settings (apart from its
+    name), position and inner graph appeared; so undoing or redoing a rename is one too, and
+    the browser can keep the block selected.
+    """
+    removed = [nid for nid in before.nodes if nid not in after.nodes]
+    added = [nid for nid in after.nodes if nid not in before.nodes]
+    renamed: dict[str, str] = {}
+    for old in removed:
+        new = next((a for a in added if _same_but_name(before.nodes[old], after.nodes[a])), None)
+        if new is not None:
+            renamed[old] = new
+            added.remove(new)
+    return {
+        "added": added,
+        "removed": [nid for nid in removed if nid not in renamed],
+        "renamed": renamed,
+    }
+
+
+def _same_but_name(a: Node, b: Node) -> bool:
+    def unnamed(settings: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in settings.items() if k != "name"}
+
+    return (
+        a.type == b.type
+        and unnamed(a.settings) == unnamed(b.settings)
+        and a.pos == b.pos
+        and a.call == b.call
+        and (a.children is None) == (b.children is None)
+        and (a.children is None or a.children.to_json() == b.children.to_json())
+    )
 
 
 def node_details(graph: Graph, path: str, view: dict[str, Any]) -> dict[str, Any]:
