@@ -1,0 +1,275 @@
+"""`compare()`: runs and models side by side: what differs, and how each one did.
+
+`Comparison.table` keeps only the settings and hyperparameters that differ between the items
+(training settings such as ``learning_rate``, and layer settings as ``"dense.units"``), then the
+best, last and min of every metric; a pinned baseline adds the difference to it. `graph_diff` is
+`Graph.diff` of the first two architectures. There is no cap on the number of items.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from typing import Any
+
+from perceptinb.graph import Graph
+from perceptinb.hub.records import RunRecord, higher_is_better, summarize
+
+_STATS = ("best", "last", "min")
+X_AXES = ("epoch", "step", "wall")
+
+
+@dataclasses.dataclass
+class Entry:
+    """One compared item, reduced to what the comparison needs."""
+
+    label: str
+    run_id: int | None
+    status: str | None
+    settings: dict[str, Any]
+    summary: dict[str, dict[str, Any]]
+    curves: dict[str, dict[str, list[Any]]]  # metric -> {"epoch", "step", "wall", "value"}
+    graph: Graph | None
+    params: int | None
+    item: Any = None
+
+
+def compare(*items: Any, baseline: Any = None, hub: Any = None) -> Comparison:
+    """Compare runs and models side by side.
+
+    Args:
+        *items: Runs (`Run`, `RunRecord` or run id), ``keras.Model``s, `Graph`s or `Canvas`es,
+            or one list of them.
+        baseline: One of the items (or its label) to show differences against.
+        hub: The hub run ids refer to (default `Hub()`).
+
+    Example:
+        >>> cmp = pnb.compare(run_a, run_b, baseline=run_a)
+        >>> cmp.table            # only what differs, with best/last/min per metric
+        >>> cmp.graph_diff       # added / removed / changed layers between the two models
+    """
+    if len(items) == 1 and isinstance(items[0], (list, tuple)):
+        items = tuple(items[0])
+    if not items:
+        raise ValueError("compare() needs at least one run or model. Received: nothing.")
+    resolver = _Resolver(hub)
+    entries = [resolver.entry(item) for item in items]
+    _unique_labels(entries)
+    return Comparison(entries, baseline=_baseline_index(entries, baseline))
+
+
+class Comparison:
+    """The result of `compare`: a table, curves and an architecture diff.
+
+    Attributes:
+        entries: The compared items, in order.
+        baseline: Index of the pinned baseline entry, or None.
+    """
+
+    def __init__(self, entries: list[Entry], baseline: int | None = None) -> None:
+        self.entries = entries
+        self.baseline = baseline
+
+    @property
+    def labels(self) -> list[str]:
+        return [e.label for e in self.entries]
+
+    @property
+    def metrics(self) -> list[str]:
+        """Every metric of any entry, in first-seen order."""
+        seen: dict[str, None] = {}
+        for entry in self.entries:
+            seen.update(dict.fromkeys(entry.summary))
+        return list(seen)
+
+    @property
+    def table(self) -> Any:
+        """Only the differing settings, plus best/last/min per metric (see `frame`)."""
+        return self.frame()
+
+    def frame(self, show_all: bool = False) -> Any:
+        """The comparison as a pandas DataFrame, one row per item.
+
+        Args:
+            show_all: Keep every setting, not only those that differ.
+        """
+        import pandas as pd
+
+        rows = {e.label: {"status": e.status, "params": e.params, **e.settings}
+                for e in self.entries}
+        settings = pd.DataFrame.from_dict(rows, orient="index")
+        if not show_all:
+            keep = [c for c in settings.columns if _differs(settings[c])]
+            settings = settings[keep]
+        stats = pd.DataFrame(index=settings.index)
+        base = None if self.baseline is None else self.entries[self.baseline]
+        for key in self.metrics:
+            for stat in _STATS:
+                values = [e.summary.get(key, {}).get(stat) for e in self.entries]
+                stats[f"{key} {stat}"] = pd.to_numeric(pd.Series(values, index=stats.index))
+            if base is not None:
+                ref = base.summary.get(key, {}).get("best")
+                stats[f"{key} best Δ"] = stats[f"{key} best"] - ref if ref is not None else None
+        return pd.concat([settings, stats], axis=1)
+
+    def best(self, metric: str) -> str | None:
+        """Label of the item with the best value of `metric` (lowest loss, highest accuracy)."""
+        scored = [(e.summary[metric]["best"], e.label) for e in self.entries
+                  if e.summary.get(metric, {}).get("best") is not None]
+        if not scored:
+            return None
+        pick = max if higher_is_better(metric) else min
+        return pick(scored, key=lambda pair: pair[0])[1]
+
+    def to_csv(self, path: str | os.PathLike[str], show_all: bool = False) -> None:
+        """Write the table (`frame(show_all)`) as CSV."""
+        self.frame(show_all).to_csv(path, index_label="run")
+
+    @property
+    def graph_diff(self) -> dict[str, Any] | None:
+        """`Graph.diff` from the first to the second item with an architecture, or None."""
+        graphs = [e for e in self.entries if e.graph is not None]
+        if len(graphs) < 2:
+            return None
+        diff = graphs[0].graph.diff(graphs[1].graph)
+        a, b = graphs[0].params, graphs[1].params
+        diff["params_delta"] = None if a is None or b is None else b - a
+        return diff
+
+    def curves(self, metric: str, x: str = "epoch") -> dict[str, tuple[list[Any], list[Any]]]:
+        """``{label: (xs, values)}`` of `metric` per item; `x` is "epoch", "step" or "wall"
+        (seconds since the run started)."""
+        if x not in X_AXES:
+            raise ValueError(f"Expected x in {X_AXES}. Received: x={x!r}.")
+        out = {}
+        for entry in self.entries:
+            curve = entry.curves.get(metric)
+            if not curve:
+                continue
+            xs = curve[x] if all(v is not None for v in curve[x]) else curve["epoch"]
+            if x == "wall" and xs is curve["wall"] and xs:
+                start = curve.get("start", xs[0])
+                xs = [v - start for v in xs]
+            out[entry.label] = (list(xs), list(curve["value"]))
+        return out
+
+    def __repr__(self) -> str:
+        return f"<perceptinb.Comparison of {len(self.entries)}: {', '.join(self.labels)}>"
+
+
+class _Resolver:
+    def __init__(self, hub: Any) -> None:
+        self._hub = hub
+
+    @property
+    def hub(self) -> Any:
+        if self._hub is None:
+            from perceptinb.hub.recorder import resolve_hub
+
+            self._hub = resolve_hub(None)
+        return self._hub
+
+    def entry(self, item: Any) -> Entry:
+        if isinstance(item, RunRecord) or _is_run_id(item):
+            return self._from_hub(item)
+        if _is_run(item):
+            if getattr(item, "id", None) is not None:
+                return self._from_hub(item.id, item=item)
+            return _from_live_run(item)
+        from perceptinb.hub.sources import graph_and_params
+
+        try:
+            graph, params = graph_and_params(item)
+        except TypeError:
+            raise TypeError(
+                "compare() takes runs (Run, RunRecord or run id), keras Models, Graphs or "
+                f"Canvases. Received: {type(item).__name__} ({item!r:.60})."
+            ) from None
+        return Entry(graph.name, None, None, _architecture(graph), {}, {}, graph, params, item)
+
+    def _from_hub(self, run: Any, item: Any = None) -> Entry:
+        hub = self.hub
+        record = hub.run(run)
+        graph = hub.version(record.version).graph if record.version is not None else None
+        curves: dict[str, dict[str, list[Any]]] = {}
+        for key, epoch, step, wall, value in hub.store.read(
+            "SELECT key, epoch, step, wall, value FROM metrics WHERE run=? ORDER BY key, epoch",
+            (record.id,),
+        ):
+            curve = curves.setdefault(key, {"epoch": [], "step": [], "wall": [], "value": [],
+                                            "start": record.started})
+            for name, v in (("epoch", epoch + 1), ("step", step), ("wall", wall),
+                            ("value", value)):
+                curve[name].append(v)
+        settings = {**record.settings, **(_architecture(graph) if graph else {})}
+        return Entry(f"#{record.id} {record.name}", record.id, record.status, settings,
+                     record.summary, curves, graph, record.params, item or record)
+
+
+def _from_live_run(run: Any) -> Entry:
+    history = dict(run.history)
+    graph = Graph.from_keras(run.model)
+    curves = {k: {"epoch": list(range(1, len(v) + 1)), "step": [None] * len(v),
+                  "wall": [None] * len(v), "value": list(v)} for k, v in history.items()}
+    name = getattr(getattr(run, "callback", None), "state", None)
+    label = getattr(name, "title", None) or run.model.name
+    return Entry(label, None, run.status, {"epochs": getattr(run, "_epochs", None),
+                                           **_architecture(graph)},
+                 summarize(history), curves, graph, run.model.count_params(), run)
+
+
+def _architecture(graph: Graph) -> dict[str, Any]:
+    """Layer settings as ``"node.key"`` columns (scalars as they are, the rest as JSON)."""
+    out: dict[str, Any] = {}
+    for node_id, node in graph.nodes.items():
+        for key, value in node.settings.items():
+            if key in ("name", "trainable", "dtype") or node.is_input:
+                continue
+            plain = value if value is None or isinstance(value, (str, int, float, bool)) \
+                else json.dumps(value, sort_keys=True, default=str)
+            out[f"{node_id}.{key}"] = plain
+    return out
+
+
+def _differs(column: Any) -> bool:
+    values = {json.dumps(v, sort_keys=True, default=str) if not _is_missing(v) else "<none>"
+              for v in column.tolist()}
+    return len(values) > 1
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def _is_run_id(item: Any) -> bool:
+    return (isinstance(item, int) and not isinstance(item, bool)) or (
+        isinstance(item, str) and item.strip().isdigit())
+
+
+def _is_run(item: Any) -> bool:
+    return hasattr(item, "history") and hasattr(item, "model") and hasattr(item, "status")
+
+
+def _unique_labels(entries: list[Entry]) -> None:
+    seen: dict[str, int] = {}
+    for entry in entries:
+        count = seen.get(entry.label, 0)
+        seen[entry.label] = count + 1
+        if count:
+            entry.label = f"{entry.label} ({count + 1})"
+
+
+def _baseline_index(entries: list[Entry], baseline: Any) -> int | None:
+    if baseline is None:
+        return None
+    for i, entry in enumerate(entries):
+        if baseline is entry.item or baseline == entry.label or (
+            entry.run_id is not None and getattr(baseline, "id", baseline) == entry.run_id
+        ):
+            return i
+    raise ValueError(f"baseline must be one of the compared items or its label. Received: "
+                     f"{baseline!r:.60}; labels: {[e.label for e in entries]}.")
+
+
+__all__ = ["Comparison", "Entry", "compare"]
