@@ -12,18 +12,12 @@ __version__ = "0.1.0"
 _LAZY = {
     "Canvas": ("perceptinb.widgets.canvas", "Canvas"),
     "inspect": ("perceptinb.widgets.canvas", "inspect"),
-    # The training API with the dashboard handed in (perceptinb.training imports no widget).
-    "LiveCallback": ("perceptinb.widgets.live_training", "LiveCallback"),
-    "train": ("perceptinb.widgets.live_training", "train"),
+    "LiveCallback": ("perceptinb.training.callback", "LiveCallback"),
+    "train": ("perceptinb.training.run", "train"),
     "Run": ("perceptinb.training.run", "Run"),
     # The hub (SQLite, pandas) and comparisons: TensorFlow loads only when a model is opened.
     "Hub": ("perceptinb.hub.hub", "Hub"),
     "compare": ("perceptinb.hub.compare", "compare"),
-    # Sweeps import Dask's client: only when used.
-    "sweep": ("perceptinb.sweep", "sweep"),
-    "loguniform": ("perceptinb.sweep.space", "loguniform"),
-    "uniform": ("perceptinb.sweep.space", "uniform"),
-    "randint": ("perceptinb.sweep.space", "randint"),
 }
 
 __all__ = ["CommandError", "Edge", "Graph", "GraphError", "Node", "PerceptinbError", *_LAZY]
