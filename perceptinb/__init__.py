@@ -12,8 +12,9 @@ __version__ = "0.1.0"
 _LAZY = {
     "Canvas": ("perceptinb.widgets.canvas", "Canvas"),
     "inspect": ("perceptinb.widgets.canvas", "inspect"),
-    "LiveCallback": ("perceptinb.training.callback", "LiveCallback"),
-    "train": ("perceptinb.training.run", "train"),
+    # The training API with the dashboard handed in (perceptinb.training imports no widget).
+    "LiveCallback": ("perceptinb.widgets.live_training", "LiveCallback"),
+    "train": ("perceptinb.widgets.live_training", "train"),
     "Run": ("perceptinb.training.run", "Run"),
     # The hub (SQLite, pandas) and comparisons: TensorFlow loads only when a model is opened.
     "Hub": ("perceptinb.hub.hub", "Hub"),

@@ -148,8 +148,12 @@ def test_training_panel_edits_settings_and_trains():
     panel.fields["optimizer"].value = "sgd"
     settings = panel.settings
     assert (settings.epochs, settings.learning_rate, settings.optimizer) == (2, 0.01, "sgd")
-    panel.fields["validation_split"].value = 0.9  # allowed by the field; valid
+    panel.fields["validation_split"].value = 0.9  # the field's bound, and a valid split
+    assert settings.validation_split == 0.9 and panel.message.value == ""
+    panel.fields["validation_split"].value = 0.95  # beyond the field's bound: clamped
+    assert settings.validation_split == 0.9
     panel.fields["validation_split"].value = 0.2
+    assert settings.validation_split == 0.2
     panel.button.click()
     run = panel.run
     assert run is not None and panel.button.disabled

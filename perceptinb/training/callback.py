@@ -1,5 +1,13 @@
 """`LiveCallback`: the Keras callback behind every live dashboard.
 
+It composes small parts, one concern each, the way Keras splits its own callbacks:
+- `Recorder` (recorder.py): per-batch and per-epoch numbers, like `History`;
+- `LayerRecorder` (layer_recorder.py): weight statistics, the probe's prediction, gradients;
+- divergence.py: a NaN/Inf loss stops the run, like `TerminateOnNaN`;
+- `InterruptHandler` (interrupt.py): the first Ctrl-C stops after the current batch;
+- `RunState.transition` (state.py): the one place the status changes;
+- `LiveView` (views.py) and `Publisher` (publisher.py): the dashboard, handed in as a factory.
+
 Cost model. The per-batch hook only appends a few floats to bounded series (microseconds); all
 drawing happens on a publisher thread that sends at most `max_messages_per_second` widget
 messages whatever the batch rate. Per-epoch work (weight statistics, the first-sample
@@ -10,30 +18,34 @@ with ``gradients=True``). `overhead` reports where the time went.
 
 from __future__ import annotations
 
-import signal
 import threading
 import time
 from collections.abc import Callable
-from math import isfinite
 from typing import Any
 
 import keras
-import numpy as np
 
 from perceptinb.training import state as st
+from perceptinb.training.control import Control, hold_while_paused
+from perceptinb.training.divergence import batch_divergence, epoch_divergence
+from perceptinb.training.interrupt import InterruptHandler
+from perceptinb.training.layer_recorder import LayerRecorder
 from perceptinb.training.minimap import minimap_graph
-from perceptinb.training.notebook import after_cell, describe_error, in_kernel
-from perceptinb.training.publisher import Publisher
-from perceptinb.training.series import BatchSeries, BatchValues, Smoother
-from perceptinb.training.state import Control, RunState
-from perceptinb.training.stats import Probe, weight_summaries, weighted_layers
+from perceptinb.training.notebook import describe_error, in_kernel
+from perceptinb.training.recorder import Recorder
+from perceptinb.training.state import RunState
+from perceptinb.training.views import DashboardFactory, DashboardView, LiveView
 
-_LR_EVERY_SECONDS = 0.25
+_BLOCKED_CELL_NOTE = (
+    "This fit blocks the cell, and a busy kernel receives no clicks: interrupt the kernel (■) "
+    "to stop after the current batch, or train with canvas.train / pnb.train, whose buttons work."
+)
 
 
 class LiveCallback(keras.callbacks.Callback):
-    """Shows a live dashboard for ``model.fit``: loss and metrics per batch and per epoch, the
-    learning rate, per-layer weight/bias/gradient statistics and the first sample's prediction.
+    """Records a ``model.fit`` for a live dashboard: loss and metrics per batch and per epoch,
+    the learning rate, per-layer weight/bias/gradient statistics and the first sample's
+    prediction. ``pnb.LiveCallback`` is this callback with the perceptinb dashboard handed in.
 
     Args:
         probe: Optional ``(x, y)`` with a few samples (16 to 64) from the training data. Once per
@@ -46,7 +58,10 @@ class LiveCallback(keras.callbacks.Callback):
         batch_size: Samples per batch, to show samples/s (otherwise steps/s).
         title: Dashboard title (defaults to the model name).
         display: Show the dashboard when training begins. ``None``: only inside a notebook.
+            ``False`` builds no widget until `dashboard` is read.
         max_messages_per_second: Cap on widget messages sent to the browser.
+        dashboard: Builds the dashboard from ``(state, control)`` the first time it is needed
+            (the widget layer hands it in; training imports no widget). ``None``: numbers only.
 
     Example:
         >>> model.fit(x, y, epochs=10, callbacks=[pnb.LiveCallback(probe=(x[:32], y[:32]))])
@@ -63,29 +78,34 @@ class LiveCallback(keras.callbacks.Callback):
         title: str | None = None,
         display: bool | None = None,
         max_messages_per_second: float = 10.0,
+        dashboard: DashboardFactory | None = None,
     ) -> None:
         super().__init__()
         if gradients not in (True, False, "auto"):
             raise ValueError(f"gradients must be True, False or 'auto'. Received: {gradients!r}.")
         if not 0 < budget < 1:
             raise ValueError(f"budget must be a fraction in (0, 1). Received: {budget!r}.")
-        from perceptinb.widgets.dashboard import Dashboard
-
+        if display and dashboard is None:
+            raise ValueError(
+                "display=True needs a dashboard to show: use pnb.LiveCallback, or pass "
+                "dashboard=. Received: dashboard=None."
+            )
         self.probe_data = probe
-        self.gradients = gradients
-        self.budget = budget
-        self.histograms = histograms
         self.batch_size = batch_size
         self.display = display
         self.state = RunState(title or "")
         self.control = Control()
-        self.dashboard = Dashboard(self.state, self.control)
-        self.max_messages_per_second = max_messages_per_second
+        self.recorder = Recorder(self.state)
+        self.layer_recorder = LayerRecorder(
+            self.state, gradients=gradients, budget=budget, histograms=histograms,
+            spent=self._spent_seconds,
+        )
+        self.view = LiveView(dashboard, self.state, self.control, max_messages_per_second)
+        self.interrupts = InterruptHandler(self.control, self._after_cell)
         # Called at each epoch end on the training thread (e.g. canvas thumbnails).
         self.epoch_end_hooks: list[Callable[[], Any]] = []
         self._title_given = bool(title)
         self._displayed = False
-        self._publisher: Publisher | None = None
         self._reset_counters()
 
     # -- public ---------------------------------------------------------------------------
@@ -99,6 +119,11 @@ class LiveCallback(keras.callbacks.Callback):
         with self.state.lock:
             return {k: list(v) for k, v in self.state.history.items()}
 
+    @property
+    def dashboard(self) -> DashboardView | None:
+        """The live dashboard (built on first use; None when no factory was handed in)."""
+        return self.view.get()
+
     def stop(self) -> None:
         """Ask training to stop once the current batch is done."""
         self.control.stop()
@@ -110,148 +135,99 @@ class LiveCallback(keras.callbacks.Callback):
     def resume(self) -> None:
         self.control.resume()
 
+    def show(self) -> None:
+        """Display the dashboard in the notebook now (once per callback).
+
+        Raises:
+            ValueError: there is no dashboard to show (no factory was handed in).
+        """
+        view = self.dashboard
+        if view is None:
+            raise ValueError("This LiveCallback records numbers only: it has no dashboard. "
+                             "Use pnb.LiveCallback to get one. Received: dashboard=None.")
+        from IPython.display import display
+
+        display(view)
+        self._displayed = True
+
     @property
     def overhead(self) -> dict[str, float]:
         """Seconds spent in the hooks (training thread) and in the publisher thread, the
         messages sent, and the epochs whose gradients were computed."""
-        publisher = self._publisher
         return {
             "hook_seconds": self._hook_seconds,
             "batch_hook_seconds": self._batch_seconds,
             "epoch_hook_seconds": self._epoch_seconds,
-            "probe_seconds": self._probe_seconds,
-            "thread_seconds": publisher.busy_seconds if publisher else 0.0,
-            "messages": publisher.messages if publisher else 0,
-            "gradient_epochs": float(self._gradient_epochs),
+            "probe_seconds": self.layer_recorder.probe_seconds,
+            "thread_seconds": self.view.busy_seconds,
+            "messages": self.view.messages,
+            "gradient_epochs": float(self.layer_recorder.gradient_epochs),
             "train_seconds": self.state.active_seconds(),
         }
 
     def wait_published(self, timeout: float = 5.0) -> bool:
-        """Block until the publisher has sent the final state (True) or `timeout` passed."""
-        publisher = self._publisher
-        return publisher.join_finished(timeout) if publisher else True
+        """Block until the dashboard shows the final state (True) or `timeout` passed."""
+        return self.view.join(timeout)
 
     def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.dashboard)
+        if self.view.factory is None:
+            print(f"<perceptinb.LiveCallback {self.state.title!r}: {self.status}>")
+        else:
+            self.show()
 
     # -- Keras hooks ------------------------------------------------------------------------
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         t0 = time.perf_counter()
         self._reset_counters()
-        model, params = self.model, self.params or {}
-        state = self.state
-        layers = weighted_layers(model)
-        self._layers = layers
-        self._probe = Probe(model, *self.probe_data) if self.probe_data is not None else None
+        model, state = self.model, self.state
         with state.lock:
             title = state.title if self._title_given else model.name
             state.reset()
             state.title = title
-            state.status = st.RUNNING
-            state.started = t0
-            state.epochs = int(params.get("epochs") or 1)
-            state.steps = params.get("steps")
-            state.batch_size = self.batch_size
-            state.x_unit = "epoch" if state.steps else "step"
-            state.layer_names = [layer.name for layer in layers]
             state.graph = minimap_graph(model)
-            if self.probe_data is None:
-                state.note = "Pass LiveCallback(probe=(x[:32], y[:32])) to see the output view."
-            else:
-                state.sample = {"x": _first(self.probe_data[0]), "y": _first(self.probe_data[1])}
-            state.bump("header", "batch", "epoch", "layers", "output")
+        self.recorder.begin(model, self.params or {}, self.batch_size)
+        self.layer_recorder.begin(model, self.probe_data)
         self.control.reset()
         self._train_thread = threading.current_thread()
         if self._train_thread is threading.main_thread():
-            self._install_interrupt_handler()
+            self.interrupts.install()
             if in_kernel():
                 with state.lock:
                     state.controls = False
-                    state.controls_note = (
-                        "This fit blocks the cell, and a busy kernel receives no clicks: "
-                        "interrupt the kernel (■) to stop after the current batch, or train "
-                        "with canvas.train / pnb.train, whose buttons work."
-                    )
+                    state.controls_note = _BLOCKED_CELL_NOTE
+        state.transition(st.RUNNING, now=t0)
         if self._should_display():
-            from IPython.display import display
-
-            display(self.dashboard)
-            self._displayed = True
-        self._publisher = Publisher(
-            state,
-            self.dashboard,
-            max_per_second=self.max_messages_per_second,
+            self.show()
+        self.view.begin_run(
             alive=self._training_alive,
             on_orphaned=lambda: self.fail(
                 RuntimeError("the training thread ended without finishing the run")
             ),
         )
-        sent = self.dashboard.prepare(state)
-        self._publisher.limiter.record(time.perf_counter(), sent)
-        self._publisher.start()
-        self._last_batch_t = time.perf_counter()
         self._add_hook_time(t0, "epoch")
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._epoch_index = epoch
-        self._first_batch = True
-        self._last_batch_t = time.perf_counter()
-        for record in self._records.values():
-            record[0].new_epoch()
+        self.recorder.epoch_begin(epoch)
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         # Hot path: runs after every batch, so it only does arithmetic and appends.
         t0 = time.perf_counter()
-        state = self.state
-        count = batch + 1
-        with state.lock:
-            done = state.step
-            if not self._first_batch:  # the first batch includes iterator setup (and tracing)
-                dt = (t0 - self._last_batch_t) / max(1, count - done)
-                state.step_seconds = 0.9 * state.step_seconds + 0.1 * dt if state.step_seconds \
-                    else dt
-            if state.steps:
-                x = self._epoch_index + count / state.steps
-            else:
-                self._global_step += count - done
-                x = float(self._global_step)
-            records = self._records
-            for key, value in (logs or {}).items():
-                record = records.get(key) or self._new_record(key)
-                value = record[0](value, count)
-                if isfinite(value):
-                    record[2].append(x, record[1](value))
-            state.step = count
-            versions = state.versions
-            versions["batch"] += 1
-            versions["header"] += 1
-        self._first_batch = False
-        self._last_batch_t = t0
-        loss = logs.get("loss") if logs else None
-        if loss is not None and not isfinite(loss):
-            self._diverge(f"loss became {loss} at epoch {self._epoch_index + 1}, batch {count}")
-        elif t0 - self._last_lr_t >= _LR_EVERY_SECONDS:
-            self._last_lr_t = t0
-            self._record_lr(x)
+        self.recorder.batch_end(batch, logs, t0)
+        diverged = batch_divergence(logs, self._epoch_index, batch + 1)
         control = self.control
-        if control.stop_requested:
-            self.model.stop_training = True
-            if self._stopped_at is None:
-                self._stopped_at = (self._epoch_index, count)
+        if diverged:
+            self._diverge(diverged)
+        elif control.stop_requested:
+            self._stop_training(batch + 1)
         elif control.pause_requested:
             self._add_hook_time(t0, "batch")
-            self._wait_while_paused()
-            self._last_batch_t = time.perf_counter()
+            hold_while_paused(self.state, control)  # paused time is not hook time
+            if control.stop_requested:
+                self._stop_training(batch + 1)
+            self.recorder.resumed()
             return
         self._add_hook_time(t0, "batch")
-
-    def _new_record(self, key: str) -> tuple[BatchValues, Smoother, BatchSeries]:
-        series = self.state.batch[key] = BatchSeries(1024)
-        record = (BatchValues(_is_mean_metric(self, key)), Smoother(0.6), series)
-        self._records[key] = record
-        return record
 
     def on_test_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         if self.control.stop_requested:  # a stopped run should not sit through validation
@@ -261,74 +237,42 @@ class LiveCallback(keras.callbacks.Callback):
         t0 = time.perf_counter()
         state = self.state
         logs = dict(logs or {})
-        stopped_mid_epoch = self.control.stop_requested and bool(state.steps) and (
-            state.step < (state.steps or 0)
-        )
-        if stopped_mid_epoch:  # validation was cut short: its numbers would mislead
-            logs = {k: v for k, v in logs.items() if not k.startswith("val_")}
         with state.lock:
-            validation = t0 - self._last_batch_t
-            state.epoch_extra_seconds = (
-                validation if not state.epoch_extra_seconds
-                else 0.7 * state.epoch_extra_seconds + 0.3 * validation
+            partial = self.control.stop_requested and bool(state.steps) and (
+                state.step < (state.steps or 0)
             )
-            done = len(state.epoch_x)
-            for key, value in logs.items():
-                try:
-                    number = float(value)
-                except (TypeError, ValueError):
-                    continue
-                state.history.setdefault(key, []).append(number)
-                state.aligned.setdefault(key, [float("nan")] * done).append(number)
-            for values in state.aligned.values():
-                if len(values) == done:
-                    values.append(float("nan"))
-            x = float(epoch + 1) if state.steps else float(self._global_step)
-            state.epoch_x.append(x)
-            state.bump("epoch")
-        for key in ("loss", "val_loss"):
-            if key in logs and not isfinite(float(logs[key])):
-                self._diverge(f"{key} became {float(logs[key])} at epoch {epoch + 1}")
-                break
+        if partial:  # validation was cut short: its numbers would mislead
+            logs = {k: v for k, v in logs.items() if not k.startswith("val_")}
+        x = self.recorder.epoch_end(epoch, logs, t0)
+        diverged = epoch_divergence(logs, epoch)
+        if diverged:
+            self._diverge(diverged)
         if state.status != st.DIVERGED:
-            self._record_lr(x)
-            self._epoch_statistics(epoch + 1, t0)
+            self.recorder.learning_rate(x)
+            self.layer_recorder.epoch_end(epoch + 1)
             for hook in self.epoch_end_hooks:
                 try:
                     hook()
                 except Exception as exc:  # a preview refresh must never end a run
                     with state.lock:
                         state.note = f"Thumbnail refresh failed: {type(exc).__name__}: {exc}"
-        with state.lock:
-            if not stopped_mid_epoch:  # a partial epoch is not a finished one
-                state.epoch = epoch + 1
-                state.step = state.steps or state.step
-            state.bump("header")
+        self.recorder.epoch_done(epoch, complete=not partial)
         self._add_hook_time(t0, "epoch")
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         t0 = time.perf_counter()
         state = self.state
         with state.lock:
-            if state.status not in (st.DIVERGED, st.FAILED):
+            if state.live:  # diverged and failed runs already ended
                 if self.control.stop_requested:
-                    state.status = st.STOPPED
-                    how = "Interrupted" if self.control.interrupted else "Stopped"
-                    epoch, batch = self._stopped_at or (state.epoch, 0)
-                    where = (
-                        f"in epoch {epoch + 1}, after batch {batch}/{state.steps}"
-                        if state.steps and 0 < batch < state.steps
-                        else f"after epoch {state.epoch}"
-                    )
-                    state.message = f"{how} by you {where}."
+                    state.transition(st.STOPPED, self._stopped_message(), now=t0)
                 else:
-                    state.status = st.COMPLETE
                     if state.epoch < state.epochs:
                         state.note = (
                             f"Ended early after epoch {state.epoch}: a callback "
                             "(EarlyStopping?) set model.stop_training."
                         )
-            self._end(state)
+                    state.transition(st.COMPLETE, now=t0)
         self._add_hook_time(t0, "epoch")
         self._finish()
 
@@ -338,33 +282,21 @@ class LiveCallback(keras.callbacks.Callback):
         with self.state.lock:
             if self.state.status in st.FINAL_STATUSES:
                 return
-            self.state.status = st.FAILED
-            self.state.message = describe_error(error)
-            self._end(self.state)
-        publisher = self._publisher
-        if publisher is None or not publisher.is_alive():
-            # It failed before training began (no publisher yet): show it directly.
-            with self.state.lock:
-                header = self.state.header()
-            self.dashboard.header.state = header
+            self.state.transition(st.FAILED, describe_error(error))
+        self._finish()
+
+    def mark_interrupted(self) -> None:
+        """Mark the run stopped by a kernel interrupt that ``fit`` did not survive."""
+        with self.state.lock:
+            if self.state.status in st.FINAL_STATUSES:
+                return
+            self.state.transition(st.STOPPED, "Training interrupted.")
         self._finish()
 
     # -- internals ----------------------------------------------------------------------------
     def _reset_counters(self) -> None:
         self._hook_seconds = self._batch_seconds = self._epoch_seconds = 0.0
-        self._probe_seconds = 0.0
-        self._probe_cost = 0.0
-        self._forward_cost = 0.0
-        self._first_forward_cost = 0.0
-        self._gradient_epochs = 0
-        self._global_step = 0
         self._epoch_index = 0
-        self._first_batch = True
-        self._last_lr_t = 0.0
-        self._records: dict[str, tuple[BatchValues, Smoother, BatchSeries]] = {}
-        self._layers: list[Any] = []
-        self._probe: Probe | None = None
-        self._interrupt_previous: Any = None
         self._train_thread: threading.Thread | None = None
         self._stopped_at: tuple[int, int] | None = None
 
@@ -376,185 +308,51 @@ class LiveCallback(keras.callbacks.Callback):
         else:
             self._epoch_seconds += spent
 
-    def _end(self, state: RunState) -> None:
-        if state.paused_since:
-            state.paused_seconds += time.perf_counter() - state.paused_since
-            state.paused_since = 0.0
-        state.ended = time.perf_counter()
-        state.controls = False
-        state.controls_note = ""
-        state.bump("header")
+    def _spent_seconds(self) -> float:
+        return self._hook_seconds + self.view.busy_seconds
 
     def _finish(self) -> None:
-        self._restore_interrupt_handler()
-        if self._publisher is not None:
-            self._publisher.finish()
+        self.interrupts.restore()
+        self.view.end_run()
 
     def _training_alive(self) -> bool:
         thread = self._train_thread
         return thread is None or thread.is_alive()
 
     def _should_display(self) -> bool:
-        if self._displayed:
+        if self._displayed or self.view.factory is None:
             return False
         if self.display is not None:
             return self.display
         return in_kernel()
 
-    def _record_lr(self, x: float) -> None:
-        try:
-            lr = float(np.asarray(self.model.optimizer.learning_rate))
-        except Exception:  # an optimizer without a readable learning rate: nothing to chart
-            return
-        with self.state.lock:
-            self.state.lr.append(x, lr)
-            self.state.bump("epoch")
+    def _stop_training(self, batch: int) -> None:
+        self.model.stop_training = True
+        if self._stopped_at is None:
+            self._stopped_at = (self._epoch_index, batch)
 
-    def _diverge(self, what: str) -> None:
+    def _stopped_message(self) -> str:
+        state = self.state
+        how = "Interrupted" if self.control.interrupted else "Stopped"
+        epoch, batch = self._stopped_at or (state.epoch, 0)
+        where = (
+            f"in epoch {epoch + 1}, after batch {batch}/{state.steps}"
+            if state.steps and 0 < batch < state.steps
+            else f"after epoch {state.epoch}"
+        )
+        return f"{how} by you {where}."
+
+    def _diverge(self, message: str) -> None:
         self.model.stop_training = True
         with self.state.lock:
-            self.state.status = st.DIVERGED
-            self.state.message = (
-                f"Diverged: {what}. Training stopped; try a lower learning rate, or check the "
-                "data for NaN/Inf values."
-            )
-            self.state.bump("header")
+            if self.state.live:  # the first sign wins: a NaN batch also gives a NaN epoch
+                self.state.transition(st.DIVERGED, message)
 
-    def _wait_while_paused(self) -> None:
-        state, control = self.state, self.control
-        with state.lock:
-            state.status = st.PAUSED
-            state.paused_since = time.perf_counter()
-            state.bump("header")
-        while control.pause_requested and not control.stop_requested:
-            control.wait_resumed(0.1)
-        with state.lock:
-            state.paused_seconds += time.perf_counter() - state.paused_since
-            state.paused_since = 0.0
-            if state.status == st.PAUSED:
-                state.status = st.RUNNING
-            state.bump("header")
-        if control.stop_requested:
-            self.model.stop_training = True
-
-    def _epoch_statistics(self, epoch: int, t0: float) -> None:
-        """Weight statistics every epoch; probe prediction every epoch; gradients when due."""
-        state, layers = self.state, self._layers
-        summaries = weight_summaries(layers) if layers else {}
-        prediction, gradients = None, None
-        probe = self._probe
-        if probe is not None:
-            p0 = time.perf_counter()
-            try:
-                if self._gradients_due(p0):
-                    prediction, gradients = probe.gradients(layers)
-                    self._probe_cost = time.perf_counter() - p0
-                    self._gradient_epochs += 1
-                else:
-                    prediction = probe.predict_first()
-                    self._forward_cost = time.perf_counter() - p0
-                    self._first_forward_cost = self._first_forward_cost or self._forward_cost
-            except Exception as exc:  # e.g. a loss that needs sample weights: show, go on
-                self._probe = None
-                with state.lock:
-                    state.note = f"Probe disabled: {type(exc).__name__}: {exc}"
-            self._probe_seconds += time.perf_counter() - p0
-        from perceptinb.training.stats import summarize
-
-        with state.lock:
-            for name, kinds in summaries.items():
-                for kind, summary in kinds.items():
-                    state.layers.add(name, kind, epoch, summary)
-            for name, arrays in (gradients or {}).items():
-                state.layers.add(name, "gradients", epoch, summarize(arrays))
-            if not self.histograms:
-                for per_kind in state.layers.series.values():
-                    for series in per_kind.values():
-                        series.histograms.clear()
-            if prediction is not None:
-                state.outputs.add(epoch, prediction)
-                state.bump("output")
-            state.bump("layers")
-
-    def _gradients_due(self, now: float) -> bool:
-        if self.gradients is True:
-            return True
-        if self.gradients != "auto" or not self._forward_cost:
-            return False  # the first epoch measures a forward pass before any gradient pass
-        publisher = self._publisher
-        spent = self._hook_seconds + (publisher.busy_seconds if publisher else 0.0)
-        # Before the first gradient pass its cost is unknown: tracing it costs about twice
-        # tracing the forward pass, which the first epoch measured.
-        estimate = self._probe_cost or 2 * self._first_forward_cost
-        return spent + estimate <= self.budget * self.state.active_seconds(now)
-
-    def _install_interrupt_handler(self) -> None:
-        """First Ctrl-C / ■ stops after the current batch; a second one interrupts as usual."""
-        if threading.current_thread() is not threading.main_thread():
-            return
-        previous = signal.getsignal(signal.SIGINT)
-        active = True
-
-        def handler(signum: int, frame: Any) -> None:
-            nonlocal active
-            if active and not self.control.stop_requested:
-                self.control.interrupted = True
-                self.control.stop()
-                return
-            active = False
-            signal.signal(signal.SIGINT, previous)
-            if callable(previous):
-                previous(signum, frame)
-            else:
-                raise KeyboardInterrupt
-
-        self._interrupt_previous = previous
-        signal.signal(signal.SIGINT, handler)
-        if in_kernel():
-            after_cell(self._restore_interrupt_handler_and_check)
-
-    def _restore_interrupt_handler(self) -> None:
-        previous, self._interrupt_previous = self._interrupt_previous, None
-        if previous is not None and threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, previous)
-
-    def _restore_interrupt_handler_and_check(self, result: Any = None) -> None:
-        """After the cell: if fit raised, its on_train_end never ran; say so on the dashboard."""
-        self._restore_interrupt_handler()
+    def _after_cell(self, result: Any) -> None:
+        """After the cell that ran ``fit``: if fit raised, its on_train_end never ran."""
         error = getattr(result, "error_in_exec", None)
-        if self.state.status in (st.RUNNING, st.PAUSED):
+        if self.state.live:
             if isinstance(error, KeyboardInterrupt):
-                with self.state.lock:
-                    self.state.status = st.STOPPED
-                    self.state.message = "Training interrupted."
-                    self._end(self.state)
-                self._finish()
+                self.mark_interrupted()
             else:
                 self.fail(error or RuntimeError("fit ended without calling on_train_end"))
-
-
-def _is_mean_metric(callback: LiveCallback, key: str) -> bool:
-    """Whether Keras' running value for `key` is a mean of per-batch values."""
-    if key == "loss" or key.endswith("_loss"):
-        return True
-    model = callback.model
-    for metric in _flat_metrics(getattr(model, "metrics", [])):
-        if metric.name == key:
-            return isinstance(metric, keras.metrics.Mean)
-    return False
-
-
-def _flat_metrics(metrics: list[Any]) -> list[Any]:
-    out = []
-    for metric in metrics:
-        out.append(metric)
-        inner = getattr(metric, "metrics", None)  # CompileMetrics wraps the user's metrics
-        if isinstance(inner, list) and inner is not metrics:
-            out.extend(_flat_metrics(inner))
-    return out
-
-
-def _first(tree: Any) -> Any:
-    """The first sample of the first array in `tree` (None if there is none)."""
-    flat = keras.tree.flatten(tree)
-    return np.asarray(flat[0][0]) if flat and len(flat[0]) else None

@@ -61,6 +61,7 @@ class Publisher(threading.Thread):
         max_per_second: Message cap.
         interval: Seconds between ticks.
         alive: Returns False once the training thread is gone (then we flush and stop).
+        on_orphaned: Called once when that happens before the run ended.
     """
 
     def __init__(
@@ -82,7 +83,6 @@ class Publisher(threading.Thread):
         self.on_orphaned = on_orphaned
         self.busy_seconds = 0.0
         self.messages = 0
-        self.sent_log: collections.deque[tuple[float, int]] = collections.deque(maxlen=4096)
         self._deferred: dict[str, int] = {}
         self._finishing = threading.Event()
         self._finished = threading.Event()
@@ -133,8 +133,6 @@ class Publisher(threading.Thread):
                 break
             update.apply()
             self._deferred.pop(update.key, None)
-            sent_at = time.perf_counter()
-            self.limiter.record(sent_at, update.cost)
+            self.limiter.record(time.perf_counter(), update.cost)
             self.messages += update.cost
-            self.sent_log.append((sent_at, update.cost))
         return pending

@@ -6,14 +6,20 @@ ipykernel 7.4, ipywidgets 8.1, also with jupyter-ui-poll), so the Stop and Pause
 dashboard whose `fit` blocks the cell could never be delivered. With the cell free, they are.
 `run.wait()` blocks for scripts and tests; a kernel interrupt (Ctrl-C, ■) during `wait()` or
 during a foreground run (``background=False``) stops the run cleanly after the current batch.
+
+Training imports no widget: the dashboard and the test view come in as `Views` factories from
+the widget layer (`perceptinb.widgets.live_training`, behind `pnb.train` and `Canvas.train`).
 """
 
 from __future__ import annotations
 
+import atexit
+import logging
 import threading
 import time
 import traceback
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from perceptinb.training import data as data_module
@@ -26,7 +32,9 @@ from perceptinb.training.evaluate import (
     regression_metrics,
 )
 from perceptinb.training.notebook import in_kernel
+from perceptinb.training.views import NO_VIEWS, Views
 
+log = logging.getLogger(__name__)
 _ACTIVE: weakref.WeakKeyDictionary[Any, Run] = weakref.WeakKeyDictionary()
 
 
@@ -36,6 +44,9 @@ class Run:
 
     Statuses: "pending" → "running" (⇄ "paused") → "complete" | "stopped" | "diverged" |
     "failed". Create runs with `Canvas.train` or `perceptinb.train`.
+
+    `add_done_callback(fn)` calls ``fn(run)`` once the run ended, however it ended: the place
+    to record a run (its `status`, `history`, `message` are final by then).
     """
 
     def __init__(
@@ -50,6 +61,7 @@ class Run:
         fit_kwargs: dict[str, Any],
         compile_args: dict[str, Any] | None,
         background: bool,
+        views: Views = NO_VIEWS,
     ) -> None:
         self.model = model
         self.callback = callback
@@ -63,6 +75,9 @@ class Run:
         self._fit_kwargs = fit_kwargs
         self._compile_args = compile_args
         self._background = background
+        self._views = views
+        self._done_callbacks: list[Callable[[Run], Any]] = []
+        self._done_lock = threading.Lock()
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -88,6 +103,7 @@ class Run:
 
     @property
     def dashboard(self) -> Any:
+        """The live dashboard (built on first use), or None for a run drawn by no widget."""
         return self.callback.dashboard
 
     @property
@@ -105,6 +121,16 @@ class Run:
         if wait and threading.current_thread() is not self._thread:
             self._done.wait(timeout)
         return self.status
+
+    def add_done_callback(self, fn: Callable[[Run], Any]) -> None:
+        """Call ``fn(run)`` once the run ended (complete, stopped, diverged, failed or
+        interrupted), on the run's thread, before `wait()` returns; at once if it has ended.
+        An error in `fn` is logged and does not change the run."""
+        with self._done_lock:
+            if not self._done.is_set():
+                self._done_callbacks.append(fn)
+                return
+        _call_done_callback(fn, self)
 
     def pause(self) -> None:
         """Hold training after the current batch (status "paused") until `resume()`."""
@@ -177,17 +203,18 @@ class Run:
         else:
             raise ValueError(f"task must be 'auto', 'classification' or 'regression'. "
                              f"Received: {task!r}.")
-        from perceptinb.widgets.test_view import TestView
-
         heading = title or f"Test · {self.callback.state.title} · after epoch {self.epoch}"
-        view = TestView(task, metrics, heading)
+        view = self._views.test(task, metrics, heading) if self._views.test else None
         result = TestResult(task, metrics, predictions, self.epoch, view)
         self.tests.append(result)
         return result
 
     # -- display ----------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.dashboard._repr_mimebundle_(**kwargs)
+        dashboard = self.dashboard
+        if dashboard is None:
+            return {"text/plain": repr(self)}
+        return dashboard._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
         state = self.callback.state
@@ -196,8 +223,6 @@ class Run:
 
     # -- the training thread ------------------------------------------------------------------
     def _start(self) -> None:
-        with self.callback.state.lock:
-            self.callback.state.status = st.PENDING
         if self._background:
             self._thread = threading.Thread(target=self._main, name="perceptinb-train", daemon=True)
             self._thread.start()
@@ -228,18 +253,26 @@ class Run:
             )
         except KeyboardInterrupt as exc:  # a second interrupt in a foreground run
             self.error = exc
-            with self.callback.state.lock:
-                self.callback.state.status = st.STOPPED
-                self.callback.state.message = "Training interrupted."
-                self.callback._end(self.callback.state)
-            self.callback._finish()
+            self.callback.mark_interrupted()
         except BaseException as exc:  # shown on the dashboard, kept on the run
             self.error = exc
             self.traceback = traceback.format_exc()
             self.callback.fail(exc)
         finally:
-            self.callback.wait_published(3.0)
-            self._done.set()
+            self._end()
+
+    def _end(self) -> None:
+        """The run ended, one way or another: its status is final here (the seam where a run
+        is recorded). The done callbacks run before `wait()` returns."""
+        self.callback.wait_published(3.0)
+        while True:  # a callback added meanwhile still runs, before `done`
+            with self._done_lock:
+                callbacks, self._done_callbacks = self._done_callbacks, []
+                if not callbacks:
+                    self._done.set()
+                    return
+            for fn in callbacks:
+                _call_done_callback(fn, self)
 
 
 def train(
@@ -262,6 +295,8 @@ def train(
     gradients: bool | str = "auto",
     title: str | None = None,
     epoch_end_hooks: list[Any] | None = None,
+    views: Views = NO_VIEWS,
+    before_start: Callable[[Run], Any] | None = None,
     **fit_kwargs: Any,
 ) -> Run:
     """Train a Keras model with a live dashboard; returns a `Run` at once (by default).
@@ -282,6 +317,12 @@ def train(
             ``False`` blocks until the run ends; a kernel interrupt then stops it cleanly.
         display: Show the dashboard now; ``None``: only inside a notebook.
         gradients: Per-layer gradient statistics: "auto", True (every epoch) or False.
+        title: The dashboard's title (default: the model's name).
+        epoch_end_hooks: Called with no argument after each epoch, on the training thread.
+        views: The dashboard and test-view factories (`pnb.train` hands in perceptinb's);
+            the default draws nothing.
+        before_start: Called with the `Run` once every check passed, just before it starts
+            (`Canvas.train` locks the canvas here; pair it with `Run.add_done_callback`).
         **fit_kwargs: Passed on to ``model.fit`` (``shuffle``, ``class_weight``...).
 
     Raises:
@@ -291,6 +332,9 @@ def train(
         raise ValueError(f"epochs must be a positive integer. Received: epochs={epochs!r}.")
     if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
         raise ValueError(f"batch_size must be a positive integer. Received: {batch_size!r}.")
+    if display and views.dashboard is None:
+        raise ValueError("display=True needs a dashboard: use pnb.train, or pass views= with "
+                         "one. Received: views.dashboard=None.")
     previous = _ACTIVE.get(model)
     if previous is not None and not previous.done:
         raise RuntimeError(
@@ -312,18 +356,18 @@ def train(
     compile_args = _compile_args(model, optimizer, learning_rate, loss, metrics)
     callback = LiveCallback(
         gradients=gradients, batch_size=data.batch_size, title=title or model.name,
-        display=False,
+        display=False, dashboard=views.dashboard,
     )
     callback.epoch_end_hooks.extend(epoch_end_hooks or [])
     run = Run(
         model, data, epochs=epochs, callback=callback, callbacks=list(callbacks or []),
         verbose=verbose, fit_kwargs=fit_kwargs, compile_args=compile_args, background=background,
+        views=views,
     )
-    if display if display is not None else in_kernel():
-        from IPython.display import display as show
-
-        show(callback.dashboard)
-        callback._displayed = True
+    if display if display is not None else (in_kernel() and views.dashboard is not None):
+        callback.show()
+    if before_start is not None:
+        before_start(run)
     _ACTIVE[model] = run
     run._start()
     return run
@@ -360,7 +404,14 @@ def _compile_args(
 
 def train_canvas(canvas: Any, x: Any, y: Any = None, **kwargs: Any) -> Run:
     """`Canvas.train`: train the canvas' model (its layers are the canvas' own, so the canvas
-    shows the trained weights) and refresh its thumbnails after every epoch."""
+    shows the trained weights) and refresh its thumbnails after every epoch.
+
+    The canvas is locked while the run trains: the run keeps training the layers it started
+    with, so an edit would make the canvas and the run drift apart. It is unlocked on the run's
+    thread once the run ended, whichever way, before `Run.wait` returns. The canvas is duck
+    typed (`model`, `graph`, `refresh_previews`, `_lock_for_run`, `_unlock_run`): training
+    imports no widget.
+    """
     from perceptinb.training.settings import settings_for
 
     defaults = settings_for(canvas).as_train_kwargs()
@@ -378,6 +429,34 @@ def train_canvas(canvas: Any, x: Any, y: Any = None, **kwargs: Any) -> Run:
     if callable(refresh):
         hooks.append(refresh)
     title = kwargs.pop("title", None) or canvas.graph.name
-    run = train(canvas.model, x, y, **{**defaults, **kwargs}, epoch_end_hooks=hooks, title=title)
+    caller_before_start = kwargs.pop("before_start", None)
+
+    def lock(run: Run) -> None:
+        canvas._lock_for_run(title)
+        # Registered before the run starts, so no way of ending can skip it.
+        run.add_done_callback(lambda _run: canvas._unlock_run())
+        if caller_before_start is not None:
+            caller_before_start(run)
+
+    run = train(canvas.model, x, y, **{**defaults, **kwargs}, epoch_end_hooks=hooks, title=title,
+                before_start=lock)
     _ACTIVE[canvas] = run
     return run
+
+
+@atexit.register
+def _stop_runs_at_exit() -> None:
+    """A background run still training when Python exits would be killed inside TensorFlow,
+    which aborts the process: stop each after its current batch and give it time to end."""
+    runs = [run for run in list(_ACTIVE.values()) if not run.done]
+    for run in runs:
+        run.callback.stop()
+    for run in runs:
+        run.wait(timeout=10.0)
+
+
+def _call_done_callback(fn: Callable[[Run], Any], run: Run) -> None:
+    try:
+        fn(run)
+    except Exception:  # one observer's bug must not leave the run unfinished or others uncalled
+        log.exception("perceptinb: a run's done callback failed")

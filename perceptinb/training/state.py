@@ -23,43 +23,18 @@ COMPLETE, STOPPED, DIVERGED, FAILED = "complete", "stopped", "diverged", "failed
 PENDING = "pending"
 FINAL_STATUSES = (COMPLETE, STOPPED, DIVERGED, FAILED)
 STATUSES = (PENDING, RUNNING, PAUSED, *FINAL_STATUSES)
+LIVE_STATUSES = (RUNNING, PAUSED)
 
-
-class Control:
-    """Stop / pause requests from any thread, honoured by the training thread between batches."""
-
-    def __init__(self) -> None:
-        self._stop = threading.Event()
-        self._resume = threading.Event()
-        self._resume.set()
-        self.interrupted = False  # the stop came from a kernel interrupt (Ctrl-C, ■)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._resume.set()  # a paused run wakes up to stop
-
-    def pause(self) -> None:
-        if not self._stop.is_set():
-            self._resume.clear()
-
-    def resume(self) -> None:
-        self._resume.set()
-
-    @property
-    def stop_requested(self) -> bool:
-        return self._stop.is_set()
-
-    @property
-    def pause_requested(self) -> bool:
-        return not self._resume.is_set()
-
-    def wait_resumed(self, timeout: float) -> bool:
-        return self._resume.wait(timeout)
-
-    def reset(self) -> None:
-        self._stop.clear()
-        self._resume.set()
-        self.interrupted = False
+# The status machine: which statuses each one may move to. A run that ended stays ended; the
+# next `fit` with the same callback starts a new run with `RunState.reset()`.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    # A run may fail or be interrupted before its first batch (a bad pipeline, Ctrl-C).
+    PENDING: (RUNNING, STOPPED, FAILED),
+    RUNNING: (PAUSED, COMPLETE, STOPPED, DIVERGED, FAILED),
+    # Stop while paused wakes the run, which ends "stopped"; an error may end it too.
+    PAUSED: (RUNNING, STOPPED, FAILED),
+    **{final: () for final in FINAL_STATUSES},
+}
 
 
 @dataclass
@@ -82,6 +57,9 @@ class OutputRecord:
 class RunState:
     """Everything a dashboard shows about one run. Guard every access with `lock`.
 
+    `status` changes in one place only, `transition()`, which refuses moves the status machine
+    (`TRANSITIONS`) does not allow and keeps the clocks (started, paused, ended) in step.
+
     `versions` counts changes per part ("header", "batch", "epoch", "layers", "output"), so the
     publisher sends only parts that changed since its last send.
     """
@@ -91,9 +69,56 @@ class RunState:
         self.title = title
         self.reset()
 
-    def reset(self) -> None:
+    @property
+    def status(self) -> str:
+        return self._status
+
+    @property
+    def live(self) -> bool:
+        """Running or paused: the run has begun and not ended."""
+        return self._status in LIVE_STATUSES
+
+    def transition(self, status: str, message: str | None = None,
+                   now: float | None = None) -> None:
+        """Move to `status` (the only way the status changes).
+
+        Args:
+            status: One of `STATUSES`, reachable from the current one (see `TRANSITIONS`).
+            message: Why (shown under the header): replaces the current message when given.
+            now: ``time.perf_counter()`` of the change (default: now).
+
+        Raises:
+            ValueError: `status` is not reachable from the current status; nothing changes.
+        """
         with self.lock:
-            self.status = PENDING
+            old = self._status
+            allowed = TRANSITIONS.get(old, ())
+            if status not in allowed:
+                raise ValueError(
+                    f"Expected a status reachable from {old!r}: {list(allowed)}. "
+                    f"Received: {status!r}."
+                )
+            now = time.perf_counter() if now is None else now
+            if old == PENDING and status == RUNNING:
+                self.started = now
+            if old == PAUSED:
+                self.paused_seconds += now - self.paused_since
+                self.paused_since = 0.0
+            if status == PAUSED:
+                self.paused_since = now
+            if status in FINAL_STATUSES:
+                self.ended = now
+                self.controls = False  # nothing left to stop or pause
+                self.controls_note = ""
+            self._status = status
+            if message is not None:
+                self.message = message
+            self.bump("header")
+
+    def reset(self) -> None:
+        """Forget the previous run: a new one begins, "pending"."""
+        with self.lock:
+            self._status = PENDING
             self.message = ""
             self.note = ""  # non-error hint shown under the progress bar
             self.epoch = 0  # epochs finished

@@ -249,7 +249,7 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
         See `perceptinb.train` for the arguments (epochs, batch_size, validation_split,
         validation_data, optimizer, learning_rate, loss, metrics, callbacks, background...).
         """
-        from perceptinb.training.run import train_canvas
+        from perceptinb.widgets.live_training import train_canvas
 
         return train_canvas(self, x, y, **kwargs)
 

@@ -139,6 +139,8 @@ def test_live_dashboard_test_view_and_controls(lab_page, lab_server):
     time.sleep(1.0)
     assert _sample(page)["progress"] == held
     assert lab.run_cell(page, "print(long_run.status)").strip() == "paused"
+    # The canvas is locked while its run trains (paused included): edits are refused.
+    assert "stop the run first" in lab.run_cell(page, "print(canvas.locked)")
     lab.screenshot(page, "dashboard-paused-light", dashboard.locator(".pnb-dash-header"))
     dashboard.locator(".pnb-resume").click()
     page.wait_for_function(
@@ -152,6 +154,7 @@ def test_live_dashboard_test_view_and_controls(lab_page, lab_server):
     dashboard.locator('.pnb-run-status[data-status="stopped"]').wait_for(timeout=10_000)
     assert time.monotonic() - clicked < 5
     assert lab.run_cell(page, "print(long_run.status, long_run.done)").strip() == "stopped True"
+    assert lab.run_cell(page, "print(repr(canvas.locked))").strip() == "''"
     assert "Stopped by you" in dashboard.locator(".pnb-dash-message").text_content()
     assert dashboard.locator(".pnb-stop").is_disabled()
     lab.assert_no_cell_errors(page)
