@@ -126,23 +126,38 @@ def _remove(graph: Graph, cmd: dict[str, Any]) -> None:
         graph.outputs = [ref for ref in graph.outputs if ref[0] not in doomed]
 
 
-def _connect(graph: Graph, cmd: dict[str, Any]) -> None:
+def input_refusal(graph: Graph, dst: str, n_inputs: int) -> str:
+    """Why node `dst`, which has `n_inputs` inputs now, can take no further one ("" if it can).
+
+    The one source of this rule: `connect` raises it, and the canvas gets it per node in
+    ``graph_view`` (``refuses_input``) to mark a block as no drop target while a connection is
+    dragged, before any command is sent.
+    """
     from perceptinb.catalog import accepts_several_inputs
 
+    target = graph.nodes[dst]
+    if target.is_input:
+        return f"{dst!r} is an InputLayer: it cannot receive a connection."
+    if n_inputs and not accepts_several_inputs(graph.owner(dst)):
+        return (
+            f"{target.type} {dst!r} takes one input and already has one. "
+            "Use a merging layer (Add, Concatenate...) to combine tensors."
+        )
+    return ""
+
+
+def _connect(graph: Graph, cmd: dict[str, Any]) -> None:
     src, dst = _existing(graph, cmd, "src"), _existing(graph, cmd, "dst")
     src_port = _port(cmd, "src_port", 0)
     taken = [e.dst_port for e in graph.inputs_of(dst)]
     dst_port = _port(cmd, "dst_port", len(taken))
-    target = graph.nodes[dst]
-    if target.is_input:
-        raise CommandError(f"{dst!r} is an InputLayer: it cannot receive a connection.")
+    # The browser checks in the same order: the node's own refusal (sent to it as
+    # `refuses_input`), then a cycle (from the edges it has).
+    refusal = input_refusal(graph, dst, len(taken))
+    if refusal:
+        raise CommandError(refusal)
     if src == dst or graph.would_cycle(src, dst):
         raise CommandError(f"Connecting {src!r} -> {dst!r} would create a cycle.")
-    if taken and not accepts_several_inputs(graph.owner(dst)):
-        raise CommandError(
-            f"{target.type} {dst!r} takes one input and already has one. "
-            "Use a merging layer (Add, Concatenate...) to combine tensors."
-        )
     if dst_port > len(taken):
         raise CommandError(
             f"Input port {dst_port} of {dst!r} would leave a gap: expected a port in "

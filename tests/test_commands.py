@@ -33,8 +33,13 @@ def test_add_connect_disconnect_remove(cnn: pnb.Graph) -> None:
     assert g.inputs_of("extra")[0].src == "dense"
     with pytest.raises(pnb.CommandError, match="takes one input"):
         apply_command(g, {"op": "connect", "src": "flatten", "dst": "extra"})
+    loop = apply_command(
+        apply_command(g, {"op": "add", "type": "Dense", "id": "a"}),
+        {"op": "add", "type": "Dense", "id": "b"},
+    )
+    loop = apply_command(loop, {"op": "connect", "src": "a", "dst": "b"})
     with pytest.raises(pnb.CommandError, match="would create a cycle"):
-        apply_command(g, {"op": "connect", "src": "extra", "dst": "conv"})
+        apply_command(loop, {"op": "connect", "src": "b", "dst": "a"})
     g2 = apply_command(g, {"op": "disconnect", "src": "dense", "dst": "extra"})
     assert not g2.inputs_of("extra")
     g3 = apply_command(g, {"op": "remove", "node": "dense"})
@@ -227,3 +232,27 @@ def test_random_command_streams(cnn: pnb.Graph, stream: list) -> None:
     for _ in range(applied):
         history.apply({"op": "undo"})
     assert history.graph.to_json() == start
+
+
+def test_the_canvas_is_sent_the_kernels_own_connect_refusals(cnn: pnb.Graph) -> None:
+    from perceptinb.keras_bridge import Trace
+    from perceptinb.widgets.graph_view import build_graph_view
+
+    g = apply_command(cnn, {"op": "add", "type": "Concatenate", "id": "cat"})
+    g = apply_command(g, {"op": "connect", "src": "flatten", "dst": "cat"})
+    # A block with no inputs cannot close a cycle: every refusal left is the node's own rule.
+    g = apply_command(g, {"op": "add", "type": "Dense", "id": "probe"})
+    view = build_graph_view(g, Trace(), {}, version=0)
+    sent = {n["id"]: n["refuses_input"] for n in view["nodes"]}
+    assert sent["cat"] == "" and sent["probe"] == ""
+    assert "InputLayer" in sent[g.input_ids[0]] and "takes one input" in sent["dense"]
+    for dst, refusal in sent.items():
+        if dst == "probe":
+            continue
+        command = {"op": "connect", "src": "probe", "dst": dst}
+        if refusal:
+            with pytest.raises(pnb.CommandError) as error:
+                apply_command(g, command)
+            assert str(error.value) == refusal
+        else:
+            assert apply_command(g, command).inputs_of(dst)[-1].src == "probe"

@@ -142,13 +142,14 @@ export function wouldCycle(edges: readonly GraphEdge[], src: string, dst: string
 
 /**
  * Why the canvas should not offer `dst` as a drop target for a connection from `src`, or "".
- * Only for feedback while dragging: the kernel still judges the connect command itself.
+ * Only for feedback while dragging: the kernel still judges the connect command itself. The
+ * node's own rules (an input takes no connection, a single-input layer has one) come from the
+ * kernel as `refuses_input`; what stays here is the one check that needs every edge, acyclicity.
  */
 export function connectRefusal(view: { nodes: GraphNode[]; edges: GraphEdge[] }, src: string, dst: string): string {
   const target = view.nodes.find((n) => n.id === dst);
   if (!target) return "";
-  if (target.type === "InputLayer") return `${dst} is an input: it cannot receive a connection`;
-  if (wouldCycle(view.edges, src, dst)) return `${src} → ${dst} would create a cycle`;
-  if (!target.multi_input && target.n_inputs > 0) return `${dst} takes one input and already has one`;
+  if (target.refuses_input) return target.refuses_input;
+  if (src === dst || wouldCycle(view.edges, src, dst)) return `${src} → ${dst} would create a cycle`;
   return "";
 }

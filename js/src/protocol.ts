@@ -85,6 +85,8 @@ export interface GraphNode {
   n_outputs: number;
   /** The layer takes several inputs (Add, Concatenate...): connecting lets the user pick the port. */
   multi_input: boolean;
+  /** Why the kernel would refuse a connection into this block ("" if it takes one): its own rule. */
+  refuses_input: string;
   /**
    * A nested model. Drawn collapsed by default; the expand toggle lays out and draws the inner
    * graph inside the block. Inner blocks get the path id "GROUPID/CHILDID" in the DOM, in
@@ -250,6 +252,7 @@ function normalizeNode(raw: Partial<GraphNode>): GraphNode {
     n_inputs: typeof raw.n_inputs === "number" ? raw.n_inputs : 1,
     n_outputs: typeof raw.n_outputs === "number" ? raw.n_outputs : 1,
     multi_input: !!raw.multi_input,
+    refuses_input: typeof raw.refuses_input === "string" ? raw.refuses_input : "",
     group: group
       ? {
           nodes: Array.isArray(group.nodes) ? group.nodes.map(normalizeNode) : [],

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from perceptinb.catalog import accepts_several_inputs, category_of
+from perceptinb.commands import input_refusal
 from perceptinb.forms import setting_fields
 from perceptinb.graph import Graph, Node
 from perceptinb.keras_bridge import Trace
@@ -49,6 +50,8 @@ def node_view(
         # Merge layers and the like take several inputs: the canvas then lets the user choose
         # the input port (the order matters for Subtract, Concatenate, attention...).
         "multi_input": not node.is_input and accepts_several_inputs(graph.owner(node.id)),
+        # Why a connection dropped here would be refused (""), from the rule `connect` applies.
+        "refuses_input": input_refusal(graph, node.id, n_inputs),
         "n_outputs": len(result.outputs.get(node.id, [])) or 1,
         "group": group,
     }
