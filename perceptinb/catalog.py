@@ -33,7 +33,25 @@ _CATEGORY_BY_PACKAGE = {
     "activations": "activation",
     "preprocessing": "preprocessing",
 }
-CATEGORIES = (*dict.fromkeys(_CATEGORY_BY_PACKAGE.values()), "other")
+# The palette's display order, the one the canvas shows: it keeps the order of the `palette`
+# trait and holds no list of its own.
+CATEGORIES = (
+    "input",
+    "core",
+    "convolution",
+    "pooling",
+    "normalization",
+    "regularization",
+    "activation",
+    "recurrent",
+    "attention",
+    "reshaping",
+    "merging",
+    "preprocessing",
+    "model",
+    "custom",
+    "other",
+)
 # Layers called with several positional tensors, e.g. ``MultiHeadAttention(query, value)``;
 # every other multi-input layer takes one list.
 POSITIONAL_MULTI_INPUT = frozenset({"MultiHeadAttention", "GroupedQueryAttention"})
@@ -96,7 +114,8 @@ def category_of(type_name: str) -> str:
 
 
 def palette_entries() -> list[dict[str, str]]:
-    """The layer types a user can add, with their category, sorted for display."""
+    """The layer types a user can add, with their category, in display order: by `CATEGORIES`,
+    then by name."""
     entries = [
         {"type": name, "category": category_of(name)}
         for name in keras_layer_classes()
@@ -106,7 +125,7 @@ def palette_entries() -> list[dict[str, str]]:
     return sorted(
         entries,
         key=lambda e: (
-            CATEGORIES.index(e["category"]) if e["category"] in CATEGORIES else 99,
+            CATEGORIES.index(e["category"]) if e["category"] in CATEGORIES else len(CATEGORIES),
             e["type"],
         ),
     )

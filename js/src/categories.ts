@@ -1,21 +1,7 @@
-/** Layer categories: display order, colours (the block strip, the minimap) and labels. */
-
-export const CATEGORY_ORDER = [
-  "input",
-  "core",
-  "convolution",
-  "pooling",
-  "normalization",
-  "regularization",
-  "activation",
-  "recurrent",
-  "attention",
-  "reshaping",
-  "merging",
-  "preprocessing",
-  "model",
-  "other",
-] as const;
+/**
+ * Layer categories: colours (the block strip, the minimap) and labels. Which category a layer is
+ * in, and their display order, come from the kernel (perceptinb/catalog.py, the `palette` trait).
+ */
 
 /** Mid-saturation colours that read on both the light and the dark JupyterLab theme. */
 const COLORS: Record<string, string> = {
@@ -41,12 +27,6 @@ export function categoryColor(category: string): string {
 
 export function categoryLabel(category: string): string {
   return category ? category[0].toUpperCase() + category.slice(1) : "Other";
-}
-
-/** Rank used to sort categories; unknown ones go last, alphabetically. */
-export function categoryRank(category: string): number {
-  const i = (CATEGORY_ORDER as readonly string[]).indexOf(category);
-  return i < 0 ? CATEGORY_ORDER.length : i;
 }
 
 /** "80 params", "1.2k params", "23.5M params". */

@@ -1,9 +1,11 @@
 /**
  * The `.pnb-palette` panel: a search box and the layer types grouped by category. Clicking a type
  * (or Enter in the search box: the first match) asks the canvas to add it; types can also be
- * dragged onto the canvas. The panel collapses to a thin rail so the graph gets the room.
+ * dragged onto the canvas. The panel collapses to a thin rail so the graph gets the room. While
+ * the canvas is locked (a training run uses its layers) the entries are disabled and the panel
+ * says why.
  */
-import { categoryColor, categoryLabel, categoryRank } from "./categories";
+import { categoryColor, categoryLabel } from "./categories";
 import type { PaletteEntry } from "./protocol";
 
 export interface PaletteGroup {
@@ -15,8 +17,9 @@ export interface PaletteGroup {
 export const DRAG_MIME = "application/x-perceptinb-layer";
 
 /**
- * Entries whose type (or category) contains `query`, case-insensitively, grouped by category in
- * display order; the given order is kept within a category.
+ * Entries whose type (or category) contains `query`, case-insensitively, grouped by category. The
+ * kernel sends the entries in display order (perceptinb/catalog.py), so groups come in the order
+ * their first entry does, and entries keep the given order within a group.
  */
 export function filterPalette(entries: PaletteEntry[], query: string): PaletteGroup[] {
   const q = query.trim().toLowerCase();
@@ -29,9 +32,7 @@ export function filterPalette(entries: PaletteEntry[], query: string): PaletteGr
     if (!list) groups.set(cat, (list = []));
     list.push(e);
   }
-  return [...groups.entries()]
-    .sort(([a], [b]) => categoryRank(a) - categoryRank(b) || a.localeCompare(b))
-    .map(([category, list]) => ({ category, entries: list }));
+  return [...groups.entries()].map(([category, list]) => ({ category, entries: list }));
 }
 
 export class PalettePanel {
@@ -39,8 +40,10 @@ export class PalettePanel {
   private readonly search: HTMLInputElement;
   private readonly list: HTMLDivElement;
   private readonly toggle: HTMLButtonElement;
+  private readonly lockNote: HTMLDivElement;
   private entries: PaletteEntry[] = [];
   private closed = new Set<string>();
+  private locked = "";
 
   constructor(
     private readonly doc: Document,
@@ -68,20 +71,35 @@ export class PalettePanel {
     this.search.addEventListener("keydown", (ev) => {
       if (ev.key !== "Enter") return;
       const first = filterPalette(this.entries, this.search.value)[0]?.entries[0];
-      if (first) this.onAdd(first.type);
+      if (first && !this.locked) this.onAdd(first.type);
     });
     this.list = doc.createElement("div");
     this.list.className = "pnb-palette-list";
     this.list.addEventListener("click", (ev) => this.onClick(ev));
     this.list.addEventListener("dragstart", (ev) => {
       const item = (ev.target as HTMLElement).closest?.<HTMLElement>(".pnb-palette-item");
-      if (item && ev.dataTransfer) {
+      if (this.locked) ev.preventDefault();
+      else if (item && ev.dataTransfer) {
         ev.dataTransfer.setData(DRAG_MIME, item.dataset.type ?? "");
         ev.dataTransfer.effectAllowed = "copy";
       }
     });
-    this.el.append(head, this.search, this.list);
+    this.lockNote = doc.createElement("div");
+    this.lockNote.className = "pnb-palette-lock";
+    this.lockNote.setAttribute("role", "status");
+    this.lockNote.hidden = true;
+    this.el.append(head, this.lockNote, this.search, this.list);
     this.setCollapsed(collapsed);
+  }
+
+  /** Disables adding (with the reason shown) while `reason` is not "". */
+  setLocked(reason: string): void {
+    if (reason === this.locked) return;
+    this.locked = reason;
+    this.el.classList.toggle("pnb-palette-locked", !!reason);
+    this.lockNote.hidden = !reason;
+    this.lockNote.textContent = reason ? `🔒 ${reason}` : "";
+    this.renderList();
   }
 
   get collapsed(): boolean {
@@ -104,7 +122,7 @@ export class PalettePanel {
     const t = ev.target as HTMLElement;
     const item = t.closest<HTMLElement>(".pnb-palette-item");
     if (item?.dataset.type) {
-      this.onAdd(item.dataset.type);
+      if (!this.locked) this.onAdd(item.dataset.type);
       return;
     }
     const cat = t.closest<HTMLElement>(".pnb-palette-cat");
@@ -143,9 +161,10 @@ export class PalettePanel {
           const b = doc.createElement("button");
           b.type = "button";
           b.className = "pnb-palette-item";
-          b.draggable = true;
+          b.draggable = !this.locked;
+          b.disabled = !!this.locked;
           b.dataset.type = e.type;
-          b.title = `Add a ${e.type} layer`;
+          b.title = this.locked ? this.locked : `Add a ${e.type} layer`;
           b.textContent = e.type;
           b.style.setProperty("--pnb-cat", categoryColor(g.category));
           items.appendChild(b);
