@@ -9,7 +9,8 @@ below) · `recorder` (per-batch and per-epoch numbers) · `layer_recorder` (weig
 gradients) · `state` (RunState and its status machine) · `control` (stop / pause requests) ·
 `divergence` (NaN/Inf losses) · `interrupt` (Ctrl-C) · `views` (view factories, LiveView) ·
 `publisher` (throttled updates) · `series`, `stats` (bounded data) · `minimap` · `data` (inputs) ·
-`evaluate` (test metrics) · `settings` (the canvas' training settings) · `notebook`.
+`compiling` (compile arguments) · `evaluate` (test metrics) · `settings` (the canvas' training
+settings) · `notebook`.
 Importing this package imports Keras; `import perceptinb` alone does not.
 """
 

@@ -161,3 +161,51 @@ class TestResult:
         if self.view is None:
             return {"text/plain": repr(self)}
         return self.view._repr_mimebundle_(**kwargs)
+
+
+def evaluate(
+    model: Any,
+    x: Any,
+    y: Any,
+    *,
+    task: str = "auto",
+    top_k: int = 3,
+    class_names: list[str] | None = None,
+    batch_size: int = 256,
+) -> tuple[str, dict[str, Any], np.ndarray]:
+    """Predict `x` with `model` and score against `y` (what `Run.test` computes).
+
+    Args:
+        x, y: Test inputs and targets (arrays or a DataFrame; ``y`` may name a column).
+        task: "classification", "regression" or "auto" (from the targets and outputs).
+        top_k: k of the top-k accuracy.
+        class_names: Labels for the classes (default: 0, 1, ...).
+
+    Returns:
+        ``(task, metrics, predictions)``.
+
+    Raises:
+        TypeError: no targets. ValueError: an unknown `task`.
+    """
+    import keras
+
+    from perceptinb.training.data import to_arrays
+
+    if task not in ("auto", "classification", "regression"):
+        raise ValueError(f"task must be 'auto', 'classification' or 'regression'. "
+                         f"Received: {task!r}.")
+    if isinstance(y, str):
+        x, y = x.drop(columns=[y]), x[y]
+    x, y = to_arrays(x), to_arrays(y)
+    if y is None:
+        raise TypeError("Run.test needs targets: pass y.")
+    predictions = model.predict(x, batch_size=batch_size, verbose=0)
+    predictions = np.asarray(keras.tree.flatten(predictions)[0])
+    y = np.asarray(keras.tree.flatten(y)[0])
+    if task == "auto":
+        task = infer_task(y, predictions)
+    if task == "classification":
+        metrics = classification_metrics(y, predictions, top_k=top_k, class_names=class_names)
+    else:
+        metrics = regression_metrics(y, predictions)
+    return task, metrics, predictions

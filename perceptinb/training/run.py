@@ -25,12 +25,8 @@ from typing import Any
 from perceptinb.training import data as data_module
 from perceptinb.training import state as st
 from perceptinb.training.callback import LiveCallback
-from perceptinb.training.evaluate import (
-    TestResult,
-    classification_metrics,
-    infer_task,
-    regression_metrics,
-)
+from perceptinb.training.compiling import checked_compile_args, compile_model
+from perceptinb.training.evaluate import TestResult, evaluate
 from perceptinb.training.notebook import in_kernel
 from perceptinb.training.views import NO_VIEWS, Views
 
@@ -183,26 +179,10 @@ class Run:
                 f"Run.test needs a finished run; this one is {self.status}. Call run.wait() "
                 "or run.stop() first."
             )
-        if isinstance(y, str):
-            x, y = x.drop(columns=[y]), x[y]
-        x, y = data_module.to_arrays(x), data_module.to_arrays(y)
-        if y is None:
-            raise TypeError("Run.test needs targets: pass y.")
-        import keras
-        import numpy as np
-
-        predictions = self.model.predict(x, batch_size=batch_size, verbose=0)
-        predictions = np.asarray(keras.tree.flatten(predictions)[0])
-        y = np.asarray(keras.tree.flatten(y)[0])
-        if task == "auto":
-            task = infer_task(y, predictions)
-        if task == "classification":
-            metrics = classification_metrics(y, predictions, top_k=top_k, class_names=class_names)
-        elif task == "regression":
-            metrics = regression_metrics(y, predictions)
-        else:
-            raise ValueError(f"task must be 'auto', 'classification' or 'regression'. "
-                             f"Received: {task!r}.")
+        task, metrics, predictions = evaluate(
+            self.model, x, y, task=task, top_k=top_k, class_names=class_names,
+            batch_size=batch_size,
+        )
         heading = title or f"Test · {self.callback.state.title} · after epoch {self.epoch}"
         view = self._views.test(task, metrics, heading) if self._views.test else None
         result = TestResult(task, metrics, predictions, self.epoch, view)
@@ -234,14 +214,7 @@ class Run:
             probe = data_module.take_probe(self._data)
             self.callback.probe_data = probe
             if self._compile_args is not None:
-                args = dict(self._compile_args)
-                if args.get("loss") == "auto" or args.get("metrics") == "auto":
-                    loss, metrics = data_module.infer_loss(self.model, probe[1] if probe else None)
-                    if args.get("loss") == "auto":
-                        args["loss"] = loss
-                    if args.get("metrics") == "auto":
-                        args["metrics"] = metrics
-                self.model.compile(**args)
+                compile_model(self.model, self._compile_args, probe[1] if probe else None)
             self.model.fit(
                 self._data.x,
                 self._data.y,
@@ -353,7 +326,7 @@ def train(
         x, y, batch_size=batch_size, validation_split=validation_split,
         validation_data=validation_data,
     )
-    compile_args = _compile_args(model, optimizer, learning_rate, loss, metrics)
+    compile_args = checked_compile_args(model, optimizer, learning_rate, loss, metrics)
     callback = LiveCallback(
         gradients=gradients, batch_size=data.batch_size, title=title or model.name,
         display=False, dashboard=views.dashboard,
@@ -371,35 +344,6 @@ def train(
     _ACTIVE[model] = run
     run._start()
     return run
-
-
-def _compile_args(
-    model: Any, optimizer: Any, learning_rate: float | None, loss: Any, metrics: Any
-) -> dict[str, Any] | None:
-    import keras
-
-    if getattr(model, "compiled", False) and optimizer is None and loss is None:
-        if learning_rate is not None:
-            model.optimizer.learning_rate = learning_rate
-        return None
-    if learning_rate is not None and (not isinstance(learning_rate, (int, float)) or
-                                      learning_rate <= 0):
-        raise ValueError(f"learning_rate must be a positive number. Received: {learning_rate!r}.")
-    optimizer = "adam" if optimizer is None else optimizer
-    if isinstance(optimizer, str):
-        config: dict[str, Any] = {}
-        if learning_rate is not None:
-            config["learning_rate"] = float(learning_rate)
-        try:
-            optimizer = keras.optimizers.get({"class_name": optimizer, "config": config})
-        except ValueError as exc:
-            raise ValueError(f"Unknown optimizer {optimizer!r}: {exc}") from None
-    elif learning_rate is not None:
-        optimizer.learning_rate = learning_rate
-    loss = "auto" if loss is None else loss
-    if isinstance(loss, str) and loss != "auto":
-        keras.losses.get(loss)  # raises ValueError naming an unknown loss, before any thread
-    return {"optimizer": optimizer, "loss": loss, "metrics": "auto" if metrics is None else metrics}
 
 
 def train_canvas(canvas: Any, x: Any, y: Any = None, **kwargs: Any) -> Run:
