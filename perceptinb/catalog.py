@@ -16,7 +16,8 @@ from perceptinb.graph import INPUT_TYPE, MODEL_TYPES, Graph, Node
 
 # Layers whose config carries code (Lambda's bytecode) or loads code from disk (TFSMLayer).
 UNSAFE_TYPES = frozenset({"Lambda", "TFSMLayer"})
-_KERAS_MODULES = ("keras.src.", "keras.ops.")
+# Keras and keras-hub (the Keras team's model library): importing their modules runs no user code.
+KERAS_MODULES = ("keras.src.", "keras.ops.", "keras_hub.src.")
 # Wrappers around other frameworks, and the abstract base: nothing to place on a canvas.
 _NOT_PLACEABLE = frozenset({"Layer", "JaxLayer", "FlaxLayer", "TorchModuleWrapper", "TFSMLayer"})
 # Keras source package -> palette category.
@@ -169,7 +170,7 @@ def resolve_class(node: Node, *, trusted: bool = False) -> type:
             return builtin
     # Keras' own modules (keras.ops calls such as ``x + 3.0`` in MobileNetV3, helper layers of
     # keras.applications such as ConvNeXt's LayerScale) import no user code, so they are safe.
-    if module_name.startswith(_KERAS_MODULES) or (trusted and module_name):
+    if module_name.startswith(KERAS_MODULES) or (trusted and module_name):
         import importlib
 
         try:

@@ -14,18 +14,24 @@ from typing import Any
 
 import keras
 
-from perceptinb.catalog import jsonable, keras_layer_classes, resolve_class
+from perceptinb import call_constants
+from perceptinb.catalog import KERAS_MODULES, jsonable, keras_layer_classes, resolve_class
 from perceptinb.errors import GraphError
 from perceptinb.graph import Graph, Node
-from perceptinb.keras_bridge import fill_template, is_chain
+from perceptinb.keras_bridge import fill_template, fresh_layer, is_chain, trace
 
 _LINE = 88
 _INDENT = "    "
 
 
-def graph_to_code(graph: Graph) -> str:
-    """Python source that rebuilds `graph`; ``exec`` binds the model to ``model``."""
-    writer = _Writer()
+def graph_to_code(graph: Graph, *, trusted: bool = False) -> str:
+    """Python source that rebuilds `graph`; ``exec`` binds the model to ``model``.
+
+    Args:
+        graph: The graph to write.
+        trusted: Write Lambda layers (their stored bytecode runs when the script runs).
+    """
+    writer = _Writer(trusted)
     if graph.model_class == "Sequential" and is_chain(graph):
         result = writer.sequential(graph, "model")  # a Sequential model reads best as one
     else:
@@ -37,10 +43,11 @@ def graph_to_code(graph: Graph) -> str:
 
 
 class _Writer:
-    def __init__(self) -> None:
+    def __init__(self, trusted: bool) -> None:
         self.lines: list[str] = []
-        self.taken: set[str] = {"keras", "layers", "model"}
+        self.taken: set[str] = {"keras", "layers", "model", "np"}
         self.imports: set[str] = set()
+        self.trusted = trusted
 
     def name_for(self, text: str, suffix: str = "") -> str:
         base = re.sub(r"\W", "_", text).strip("_").lower() or "x"
@@ -57,6 +64,19 @@ class _Writer:
         """Write the statements building `graph`; return the variable holding the model."""
         tensors: dict[str, str] = {}
         layer_vars: dict[str, str] = {}
+        packed = _packed_outputs(graph, self.trusted)
+
+        def read(node_id: str, port: int) -> str:
+            """The expression of output `port` of `node_id` (``lstm[1]`` of a multi-output)."""
+            kind = packed.get(node_id)
+            if kind is None:  # not traced (it failed): judge by the ports in use
+                kind = "sequence" if _multi_output(graph, node_id) else ""
+            if kind == "sequence":
+                return f"{tensors[node_id]}[{port}]"
+            if kind == "nested":
+                return f"keras.tree.flatten({tensors[node_id]})[{port}]"
+            return tensors[node_id]
+
         for node_id in graph.topological_order():
             node = graph.nodes[node_id]
             var = self.name_for(node_id)
@@ -67,27 +87,21 @@ class _Writer:
             owner = graph.owner(node_id)
             if owner.id not in layer_vars and (graph.sharers_of(owner.id) or owner.is_model):
                 layer_vars[owner.id] = self.layer_object(owner)
-            inputs = [
-                tensors[e.src] + (f"[{e.src_port}]" if _multi_output(graph, e.src) else "")
-                for e in graph.inputs_of(node_id)
-            ]
+            inputs = [read(e.src, e.src_port) for e in graph.inputs_of(node_id)]
             args, kwargs = fill_template(node, [_Raw(v) for v in inputs])
-            call_args = [_literal(a) for a in args] + [
-                f"{k}={_literal(v)}" for k, v in kwargs.items()
+            call_args = [_literal(a, self.imports) for a in args] + [
+                f"{k}={_literal(v, self.imports)}" for k, v in kwargs.items()
             ]
             if owner.id in layer_vars:
                 self.lines.append(f"{var} = {layer_vars[owner.id]}({', '.join(call_args)})")
-            elif _ops_function(node):
-                self.lines.append(f"{var} = {_ops_function(node)}({', '.join(call_args)})")
+            elif _is_operation(node):
+                self.emit(f"{var} = ", _operation(node, call_args, self.imports), None)
             else:
-                func, kw = _constructor(node, self.imports)
+                func, kw = _constructor(node, self.imports, self.trusted)
                 self.emit(f"{var} = ", func, kw, call=call_args)
             tensors[node_id] = var
         inputs = [tensors[i] for i in graph.input_ids]
-        outputs = [
-            tensors[nid] + (f"[{port}]" if _multi_output(graph, nid) else "")
-            for nid, port in graph.output_refs
-        ]
+        outputs = [read(nid, port) for nid, port in graph.output_refs]
         model_var = (
             self.name_for(model_var)
             if model_var in self.taken and model_var != "model"
@@ -97,8 +111,8 @@ class _Writer:
             f"{model_var} = ",
             "keras.Model",
             {
-                "inputs": _Raw(_seq(inputs)),
-                "outputs": _Raw(_seq(outputs)),
+                "inputs": _Raw(_structure(inputs, graph.input_ids, graph.input_keys)),
+                "outputs": _Raw(_structure(outputs, graph.output_refs, graph.output_keys)),
                 "name": graph.name,
             },
         )
@@ -115,7 +129,7 @@ class _Writer:
                 self.lines.append(f"{var}.trainable = False")
             return var
         var = self.name_for(node.id, "_layer")
-        func, kw = _constructor(node, self.imports)
+        func, kw = _constructor(node, self.imports, self.trusted)
         self.emit(f"{var} = ", func, kw)
         return var
 
@@ -126,7 +140,7 @@ class _Writer:
             if node.is_input:
                 func, kwargs = "keras.Input", _input_kwargs(node.settings)
             else:
-                func, kwargs = _constructor(node, self.imports)
+                func, kwargs = _constructor(node, self.imports, self.trusted)
             items.extend(_call_lines(f"{_INDENT * 2}", func, kwargs, suffix=","))
         self.lines.append(f"{var} = keras.Sequential(")
         self.lines.append(f"{_INDENT}[")
@@ -137,8 +151,15 @@ class _Writer:
         return var
 
     def emit(
-        self, prefix: str, func: str, kwargs: dict[str, Any], call: list[str] | None = None
+        self,
+        prefix: str,
+        func: str,
+        kwargs: dict[str, Any] | None,
+        call: list[str] | None = None,
     ) -> None:
+        if kwargs is None:  # `func` is the whole expression already
+            self.lines.append(f"{prefix}{func}")
+            return
         suffix = f"({', '.join(call)})" if call is not None else ""
         self.lines.extend(_call_lines("", func, kwargs, head=prefix, suffix=suffix))
 
@@ -162,19 +183,24 @@ class _Raw(str):
     """Text already written as Python source (a variable name), emitted without quoting."""
 
 
-def _literal(value: Any) -> str:
+def _literal(value: Any, imports: set[str] | None = None) -> str:
     if isinstance(value, _Raw):
         return str(value)
+    constant = call_constants.source(value, imports if imports is not None else set())
+    if constant is not None:
+        return constant
+    if call_constants.is_constant(value):
+        return _literal(call_constants.decode(value), imports)
     if _is_serialized_layer(value):
         # Wrappers (Bidirectional, TimeDistributed) take a layer object, not its config.
         func, kwargs = _constructor(
             Node(value["config"].get("name", ""), value["class_name"], value["config"]), None
         )
         return f"{func}({', '.join(f'{k}={_literal(v)}' for k, v in kwargs.items())})"
-    if isinstance(value, list):
-        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_literal(v, imports) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {_literal(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{k!r}: {_literal(v, imports)}" for k, v in value.items()) + "}"
     if isinstance(value, str):
         return json.dumps(value)
     return repr(value)
@@ -189,8 +215,28 @@ def _is_serialized_layer(value: Any) -> bool:
     )
 
 
-def _seq(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else "[" + ", ".join(items) + "]"
+def _structure(items: list[str], refs: list[Any], keys: Any) -> str:
+    """A model's inputs or outputs: one name, a list, or a dict (see `Graph.input_keys`)."""
+    if isinstance(keys, dict):
+        pairs = [(keys.get(ref, ref), item) for ref, item in zip(refs, items)]
+    elif keys is not None and len(keys) == len(items):
+        pairs = list(zip(keys, items))
+    else:
+        return items[0] if len(items) == 1 else "[" + ", ".join(items) + "]"
+    return "{" + ", ".join(f"{json.dumps(k)}: {v}" for k, v in pairs) + "}"
+
+
+def _packed_outputs(graph: Graph, trusted: bool) -> dict[str, str]:
+    """Which nodes return several tensors, found by tracing the graph: an LSTM with
+    ``return_state=True`` returns three even when only the first is used."""
+    traced = graph.copy()
+    traced.trusted = trusted or graph.trusted
+    traced.weights = {}
+    try:
+        result = trace(traced, fresh_layer)
+    except GraphError:
+        return {}
+    return {nid: result.packed.get(nid, "") for nid in result.outputs}
 
 
 def _multi_output(graph: Graph, node_id: str) -> bool:
@@ -199,12 +245,30 @@ def _multi_output(graph: Graph, node_id: str) -> bool:
     )
 
 
-def _ops_function(node: Node) -> str | None:
-    """``keras.ops.add`` for an operation Keras recorded from ``x + 3.0``; None for layers."""
-    module = (node.module or {}).get("module") or ""
-    if not module.startswith("keras.src.ops."):
-        return None
-    return "keras.ops." + re.sub(r"(?<!^)(?=[A-Z])", "_", node.type).lower()
+def _is_operation(node: Node) -> bool:
+    """Whether `node` is a ``keras.ops`` call Keras recorded (``x + 3.0``, ``x[..., 2]``)."""
+    return ((node.module or {}).get("module") or "").startswith("keras.src.ops.")
+
+
+def _operation(node: Node, call_args: list[str], imports: set[str]) -> str:
+    """``keras.ops.expand_dims(x, axis=-1)`` for an operation node, with its settings.
+
+    The operation's settings (``axis`` of ``Stack``) are the arguments of its ``keras.ops``
+    function. When the function does not take them all, the operation class itself is written.
+    """
+    settings = {k: v for k, v in node.settings.items() if k != "name"}
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", node.type).lower()
+    function = getattr(keras.ops, name, None)
+    if function is not None:
+        params = inspect.signature(function).parameters
+        if all(k in params for k in settings):
+            parts = call_args + [f"{k}={_literal(v, imports)}" for k, v in settings.items()]
+            return f"keras.ops.{name}({', '.join(parts)})"
+    cls = resolve_class(node)
+    imports.add(f"from {node.module['module']} import {cls.__name__}")
+    kwargs = {**settings, "name": node.settings.get("name")}
+    parts = ", ".join(f"{k}={_literal(v, imports)}" for k, v in kwargs.items())
+    return f"{cls.__name__}({parts})({', '.join(call_args)})"
 
 
 def _input_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
@@ -225,18 +289,24 @@ def _tuple(values: list[Any]) -> str:
     return f"({inner},)" if len(values) == 1 else f"({inner})"
 
 
-def _constructor(node: Node, imports: set[str] | None = None) -> tuple[str, dict[str, Any]]:
+def _constructor(
+    node: Node, imports: set[str] | None = None, trusted: bool = False
+) -> tuple[str, dict[str, Any]]:
     """The callable that makes `node`'s layer and the keyword arguments it needs."""
-    cls = resolve_class(node)
+    cls = resolve_class(node, trusted=trusted)
     module = (node.module or {}).get("module") or ""
+    if node.type == "Lambda" and not node.module:
+        # Its function is stored as Python bytecode: only Keras can turn it back into code.
+        return "layers.Lambda.from_config", {"config": node.settings, "safe_mode": False}
     if node.type in keras_layer_classes() and not node.module:
         func = f"layers.{node.type}"
     elif (node.module or {}).get("registered_name") and keras.saving.get_registered_object(
         node.module["registered_name"]
     ) is cls:
         func = f"keras.saving.get_registered_object({node.module['registered_name']!r})"
-    elif module.startswith("keras.src.") and imports is not None:
-        # A helper layer of Keras itself (e.g. ConvNeXt's LayerScale): import it by path.
+    elif module.startswith(KERAS_MODULES) and imports is not None:
+        # A helper layer of Keras or keras-hub (ConvNeXt's LayerScale, Gemma's decoder block):
+        # import it by path.
         imports.add(f"from {module} import {cls.__name__}")
         func = cls.__name__
     else:

@@ -82,6 +82,9 @@ class Graph:
             only: JSON files hold the architecture.
         trusted: Set when the graph was loaded with ``trusted=True``: building it may then run
             code (Lambda layers, importing custom layers' modules). Never saved to JSON.
+        input_keys: For a model that takes a dict (``keras.Model(inputs={"age": ...})``): the
+            key of each input node, ``{node_id: key}``. None for a tensor or a list.
+        output_keys: For a model that returns a dict: the key of each entry of `outputs`.
     """
 
     def __init__(
@@ -94,6 +97,8 @@ class Graph:
         outputs: list[tuple[str, int]] | None = None,
         weights: dict[str, list[Any]] | None = None,
         trusted: bool = False,
+        input_keys: dict[str, str] | None = None,
+        output_keys: list[str] | None = None,
     ) -> None:
         self.nodes: dict[str, Node] = {}
         for node in nodes:
@@ -106,6 +111,8 @@ class Graph:
         self.outputs = list(outputs) if outputs is not None else None
         self.weights: dict[str, list[Any]] = dict(weights or {})
         self.trusted = trusted
+        self.input_keys = dict(input_keys) if input_keys is not None else None
+        self.output_keys = list(output_keys) if output_keys is not None else None
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -139,11 +146,16 @@ class Graph:
 
         return graph_to_keras(self)
 
-    def to_code(self) -> str:
-        """Readable Keras functional-API code; ``exec`` of it binds the model to ``model``."""
+    def to_code(self, *, trusted: bool | None = None) -> str:
+        """Readable Keras functional-API code; ``exec`` of it binds the model to ``model``.
+
+        Args:
+            trusted: Write Lambda layers, whose code runs when the script does. None: as the
+                graph was loaded (``Graph.from_keras(model, trusted=True)``).
+        """
         from perceptinb.codegen import graph_to_code
 
-        return graph_to_code(self)
+        return graph_to_code(self, trusted=self.trusted if trusted is None else trusted)
 
     def copy(self) -> Graph:
         """A deep copy of the structure; weight arrays are shared, since nothing mutates them."""
@@ -167,6 +179,8 @@ class Graph:
             outputs=self.outputs,
             weights=self.weights,
             trusted=self.trusted,
+            input_keys=self.input_keys,
+            output_keys=self.output_keys,
         )
 
     # -- queries ------------------------------------------------------------------------
@@ -336,6 +350,17 @@ class Graph:
         for ref in self.outputs or ():
             if ref[0] not in self.nodes:
                 raise GraphError(f"Model output {ref[0]!r} is not a node of the graph.")
+        if self.input_keys is not None and not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in self.input_keys.items()
+        ):
+            raise GraphError(
+                f"Invalid input_keys: expected {{node_id: key}} strings. "
+                f"Received: {self.input_keys!r}."
+            )
+        if self.output_keys is not None and not all(isinstance(k, str) for k in self.output_keys):
+            raise GraphError(
+                f"Invalid output_keys: expected a list of strings. Received: {self.output_keys!r}."
+            )
         self.topological_order()
 
     def diff(self, other: Graph) -> dict[str, Any]:

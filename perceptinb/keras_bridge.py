@@ -11,11 +11,13 @@ code serves `to_keras` (symbolic tensors) and the canvas (cached layers keep the
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from perceptinb import call_constants, layer_state
 from perceptinb.catalog import POSITIONAL_MULTI_INPUT, jsonable, resolve_class
 from perceptinb.errors import GraphError
 from perceptinb.graph import INPUT_TYPE, MODEL_TYPES, Edge, Graph, Node
@@ -39,9 +41,10 @@ def graph_from_keras(model: Any, *, trusted: bool = False) -> Graph:
     elif _is_functional(model):
         graph = _from_functional(model, trusted)
     else:
-        raise TypeError(
-            f"Cannot import subclassed model {type(model).__name__!r}: its architecture lives in "
-            "Python code, not in a graph. Build it with the functional API or Sequential."
+        raise GraphError(
+            f"Cannot import subclassed model {model.name!r} ({type(model).__name__}): its "
+            "architecture lives in Python code (its call method), not in a graph. Expected a "
+            "Sequential or functional model. Received: a subclass of keras.Model."
         )
     graph.trusted = trusted
     graph.validate()
@@ -54,8 +57,40 @@ def _is_functional(model: Any) -> bool:
     return isinstance(model, Functional)
 
 
+def _model_config(model: Any) -> dict[str, Any]:
+    """``model.get_config()``, or a GraphError naming the layer whose config cannot be made
+    (e.g. a custom regularizer without ``get_config``)."""
+    try:
+        return model.get_config()
+    except Exception as exc:
+        path, error = _failing_layer(model)
+        if path is None:
+            raise GraphError(
+                f"Cannot import model {model.name!r}: its get_config() failed: {keras_message(exc)}"
+            ) from None
+        raise GraphError(
+            f"Cannot import block {path!r}: its get_config() failed, so its settings cannot be "
+            f"read: {keras_message(error)}"
+        ) from None
+
+
+def _failing_layer(model: Any, prefix: str = "") -> tuple[str | None, Exception | None]:
+    import keras
+
+    for op in getattr(model, "operations", None) or model.layers:
+        if isinstance(op, keras.Model):
+            path, error = _failing_layer(op, f"{prefix}{op.name}/")
+            if path is not None:
+                return path, error
+        try:
+            op.get_config()
+        except Exception as exc:
+            return prefix + op.name, exc
+    return None, None
+
+
 def _from_sequential(model: Any, trusted: bool) -> Graph:
-    entries = model.get_config()["layers"]
+    entries = _model_config(model)["layers"]
     # Sequential.get_config lists the InputLayer only once the model was built with an input.
     layer_objects = list(model.layers)
     nodes = []
@@ -69,7 +104,14 @@ def _from_sequential(model: Any, trusted: bool) -> Graph:
 
 
 def _from_functional(model: Any, trusted: bool) -> Graph:
-    config = model.get_config()
+    import keras
+    from keras.src.models.functional import Functional
+
+    if type(model) is not Functional:
+        # A Functional subclass (keras-hub's backbones) describes itself by its constructor
+        # arguments; the same layer graph as a plain functional model describes its layers.
+        model = keras.Model(model.input, model.output, name=model.name)
+    config = _model_config(model)
     nodes: list[Node] = []
     edges: list[Edge] = []
     # `operations` also holds keras.ops calls made in the model (e.g. ``x + 3.0``).
@@ -90,20 +132,34 @@ def _from_functional(model: Any, trusted: bool) -> Graph:
                 )
                 nodes.append(node)
             node.call = _call_template(call, node, edges)
-    inputs = [_call_id(name, idx) for name, idx, _ in _refs(config["input_layers"])]
+    input_refs, input_keys = _refs(config["input_layers"])
+    inputs = [_call_id(name, idx) for name, idx, _ in input_refs]
     # Keep the inputs first, in the model's input order, so rebuilding keeps that order.
     nodes.sort(key=lambda n: inputs.index(n.id) if n.id in inputs else len(inputs))
-    outputs = [(_call_id(name, idx), port) for name, idx, port in _refs(config["output_layers"])]
-    graph = Graph(nodes, edges, name=model.name, model_class="Functional", outputs=outputs)
+    output_refs, output_keys = _refs(config["output_layers"])
+    graph = Graph(
+        nodes,
+        edges,
+        name=model.name,
+        model_class="Functional",
+        outputs=[(_call_id(name, idx), port) for name, idx, port in output_refs],
+        input_keys=dict(zip(inputs, input_keys)) if input_keys is not None else None,
+        output_keys=output_keys,
+    )
     _carry_weights(graph, model)
     return graph
 
 
-def _refs(value: list[Any]) -> list[tuple[str, int, int]]:
-    """``[name, call, port]`` or a list of them (Keras writes a bare one for single tensors)."""
-    if value and isinstance(value[0], str):
+def _refs(value: Any) -> tuple[list[tuple[str, int, int]], list[str] | None]:
+    """The ``[name, call, port]`` references of a model's inputs or outputs, and their dict
+    keys when the model takes or returns a dict (``keras.Model(inputs={"a": ..., ...})``).
+    Keras writes a bare reference for a single tensor."""
+    keys = None
+    if isinstance(value, dict):
+        keys, value = [str(k) for k in value], list(value.values())
+    elif value and isinstance(value[0], str):
         value = [value]
-    return [(str(name), int(idx), int(port)) for name, idx, port in value]
+    return [(str(name), int(idx), int(port)) for name, idx, port in value], keys
 
 
 def _call_id(layer_name: str, call_index: int) -> str:
@@ -118,6 +174,8 @@ def _node_from_entry(entry: dict[str, Any], layer: Any, trusted: bool) -> Node:
     module = None
     if class_name not in MODEL_TYPES and entry.get("module") not in ("keras.layers", "keras"):
         module = {"module": entry.get("module"), "registered_name": entry.get("registered_name")}
+    if class_name not in MODEL_TYPES:
+        settings = layer_state.settings_with_state(layer, settings, name)
     node = Node(name, class_name, settings, module=module)
     if class_name in MODEL_TYPES and layer is not None:
         node.children = graph_from_keras(layer, trusted=trusted)
@@ -181,12 +239,15 @@ class Trace:
         layers: The layer object each node called (shared calls map to the owner's layer).
         errors: Message per node whose layer failed.
         blocked: Nodes not evaluated because an upstream node failed.
+        packed: Nodes whose call returned several tensors rather than one: ``"sequence"`` for
+            a flat list or tuple (``lstm[1]`` reads one), ``"nested"`` for anything deeper.
     """
 
     outputs: dict[str, list[Any]] = field(default_factory=dict)
     layers: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     blocked: set[str] = field(default_factory=set)
+    packed: dict[str, str] = field(default_factory=dict)
 
 
 LayerProvider = Callable[[Graph, Node, list[Any]], Any]
@@ -197,12 +258,15 @@ def fresh_layer(graph: Graph, node: Node, inputs: list[Any]) -> Any:
     if node.children is not None:
         return graph_to_keras(node.children)
     cls = resolve_class(node, trusted=graph.trusted)
+    # from_config may deserialize in place (Lambda swaps its function's config for the
+    # function), and the graph must stay plain JSON data.
+    settings = copy.deepcopy(node.settings)
     if graph.trusted:
         from keras.src.saving.serialization_lib import SafeModeScope
 
         with SafeModeScope(False):  # the user vouched for this graph (e.g. a Lambda layer)
-            return cls.from_config(node.settings)
-    return cls.from_config(node.settings)
+            return cls.from_config(settings)
+    return cls.from_config(settings)
 
 
 def trace(graph: Graph, make_layer: LayerProvider) -> Trace:
@@ -234,6 +298,11 @@ def trace(graph: Graph, make_layer: LayerProvider) -> Trace:
             args, kwargs = fill_template(node, inputs)
             outputs = layer(*args, **kwargs)
             result.outputs[node_id] = list(keras.tree.flatten(outputs))
+            if keras.tree.is_nested(outputs):
+                flat = isinstance(outputs, (list, tuple)) and not any(
+                    keras.tree.is_nested(o) for o in outputs
+                )
+                result.packed[node_id] = "sequence" if flat else "nested"
         except Exception as exc:  # any Keras failure is shown on the block, not raised
             result.errors[node_id] = keras_message(exc)
     return result
@@ -263,6 +332,8 @@ def fill_template(node: Node, inputs: list[Any]) -> tuple[list[Any], dict[str, A
     def fill(value: Any) -> Any:
         if isinstance(value, dict) and set(value) == {_SLOT}:
             return inputs[value[_SLOT]]
+        if call_constants.is_constant(value):
+            return call_constants.decode(value)
         if isinstance(value, dict):
             return {k: fill(v) for k, v in value.items()}
         if isinstance(value, list):
@@ -274,7 +345,7 @@ def fill_template(node: Node, inputs: list[Any]) -> tuple[list[Any], dict[str, A
 
 def graph_to_keras(graph: Graph) -> Any:
     """Build `graph` into a new keras.Model. See `Graph.to_keras`."""
-    return build(graph, with_carried_weights(fresh_layer))[0]
+    return build(graph, with_carried_weights(fresh_layer, warn=True))[0]
 
 
 def build(graph: Graph, make_layer: LayerProvider) -> tuple[Any, Trace]:
@@ -299,11 +370,24 @@ def build(graph: Graph, make_layer: LayerProvider) -> tuple[Any, Trace]:
         order = graph.topological_order()
         return keras.Sequential([result.layers[nid] for nid in order], name=graph.name), result
     model = keras.Model(
-        inputs=inputs[0] if len(inputs) == 1 else inputs,
-        outputs=outputs[0] if len(outputs) == 1 else outputs,
+        inputs=_structured(inputs, graph.input_ids, graph.input_keys),
+        outputs=_structured(outputs, graph.output_refs, graph.output_keys),
         name=graph.name,
     )
     return model, result
+
+
+def _structured(tensors: list[Any], refs: list[Any], keys: Any) -> Any:
+    """One tensor, a list, or a dict for a model built with dict inputs or outputs.
+
+    Args:
+        keys: ``{input_id: key}`` for inputs, ``[key, ...]`` parallel to the outputs, or None.
+    """
+    if isinstance(keys, dict):
+        return {keys.get(ref, ref): t for ref, t in zip(refs, tensors)}
+    if keys is not None and len(keys) == len(tensors) == len(refs):
+        return dict(zip(keys, tensors))
+    return tensors[0] if len(tensors) == 1 else tensors
 
 
 def is_chain(graph: Graph) -> bool:
@@ -314,8 +398,14 @@ def is_chain(graph: Graph) -> bool:
     )
 
 
-def with_carried_weights(make_layer: LayerProvider) -> LayerProvider:
-    """Wrap a provider so each new layer is built and gets the graph's carried weights."""
+def with_carried_weights(make_layer: LayerProvider, *, warn: bool = False) -> LayerProvider:
+    """Wrap a provider so each new layer is built and gets the graph's carried weights.
+
+    Args:
+        make_layer: Makes the layer.
+        warn: Warn, naming the layer, when its carried weights do not fit. `to_keras` promises
+            an equal model, so it warns; the canvas expects fresh weights after an edit.
+    """
 
     def provide(graph: Graph, node: Node, inputs: list[Any]) -> Any:
         layer = make_layer(graph, node, inputs)
@@ -323,21 +413,10 @@ def with_carried_weights(make_layer: LayerProvider) -> LayerProvider:
         if carried and not node.is_input and not node.is_model:
             args, kwargs = fill_template(node, inputs)
             layer(*args, **kwargs)  # builds the variables so the weights can be set
-            set_weights_if_compatible(layer, carried)
+            layer_state.restore_weights(layer, carried, node.id, warn=warn)
         return layer
 
     return provide
-
-
-def set_weights_if_compatible(layer: Any, weights: list[Any]) -> bool:
-    """Restore `weights` unless an edit changed their shapes (then keep the fresh init)."""
-    current = layer.get_weights()
-    if len(current) != len(weights) or any(
-        tuple(a.shape) != tuple(b.shape) for a, b in zip(current, weights)
-    ):
-        return False
-    layer.set_weights(weights)
-    return True
 
 
 def config_key(node: Node) -> str:

@@ -37,6 +37,10 @@ def _body(graph: Graph) -> dict[str, Any]:
     }
     if graph.outputs is not None:
         body["outputs"] = [list(ref) for ref in graph.outputs]
+    if graph.input_keys is not None:
+        body["input_keys"] = dict(graph.input_keys)
+    if graph.output_keys is not None:
+        body["output_keys"] = list(graph.output_keys)
     return body
 
 
@@ -129,7 +133,25 @@ def _parse_body(data: dict[str, Any], where: str) -> Graph:
                 )
             parsed.append((ref[0], ref[1]))
         outputs = parsed
-    return Graph(nodes, edges, name=name, model_class=model_class, outputs=outputs)
+    input_keys = data.get("input_keys")
+    if input_keys is not None:
+        _expect(input_keys, dict, f"{where}input_keys")
+        for node_id, key in input_keys.items():
+            _expect(key, str, f"{where}input_keys[{node_id!r}]")
+    output_keys = data.get("output_keys")
+    if output_keys is not None:
+        _expect(output_keys, list, f"{where}output_keys")
+        for i, key in enumerate(output_keys):
+            _expect(key, str, f"{where}output_keys[{i}]")
+    return Graph(
+        nodes,
+        edges,
+        name=name,
+        model_class=model_class,
+        outputs=outputs,
+        input_keys=input_keys,
+        output_keys=output_keys,
+    )
 
 
 def _parse_node(raw: Any, where: str) -> Node:

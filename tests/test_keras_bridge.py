@@ -143,7 +143,154 @@ def test_subclassed_model_is_refused_with_reason() -> None:
         def call(self, x):
             return x
 
-    model = Tiny()
+    model = Tiny(name="tiny")
     model(np.ones((1, 2)))
-    with pytest.raises(TypeError, match="subclassed"):
+    with pytest.raises(pnb.GraphError, match="subclassed model 'tiny' \\(Tiny\\).*call method"):
         pnb.Graph.from_keras(model)
+
+
+# -- classes of bugs found on real models (issue 10) ----------------------------------------
+def _dict_input_model() -> keras.Model:
+    inputs = {"age": keras.Input((1,), name="age"), "income": keras.Input((2,), name="income")}
+    merged = keras.layers.Concatenate(name="merge")([inputs["income"], inputs["age"]])
+    return keras.Model(inputs=inputs, outputs=keras.layers.Dense(1, name="score")(merged))
+
+
+def test_dict_inputs_import_rebuild_and_keep_their_keys() -> None:
+    model = _dict_input_model()
+    graph = pnb.Graph.from_keras(model)
+    assert graph.input_keys == {"age": "age", "income": "income"}
+    x = {"age": np.ones((2, 1), "float32"), "income": np.full((2, 2), 3.0, "float32")}
+    rebuilt = graph.to_keras()
+    np.testing.assert_allclose(rebuilt(x), model(x), atol=1e-6)
+    loaded = pnb.Graph.from_json(graph.to_json())
+    assert loaded.input_keys == graph.input_keys and loaded.to_json() == graph.to_json()
+    canvas = pnb.Canvas(model, sample=x)
+    assert canvas.errors == {} and all(p.error is None for p in canvas.previews.values())
+
+
+def test_dict_outputs_rebuild_as_a_dict() -> None:
+    inp = keras.Input((3,), name="x")
+    model = keras.Model(
+        inp, {"a": keras.layers.Dense(1, name="a")(inp), "b": keras.layers.Dense(2, name="b")(inp)}
+    )
+    rebuilt = pnb.Graph.from_keras(model).to_keras()
+    out = rebuilt(np.ones((1, 3)))
+    assert set(out) == {"a", "b"} and out["b"].shape == (1, 2)
+
+
+def _adapted_model() -> tuple[keras.Model, dict]:
+    rng = np.random.default_rng(0)
+    norm = keras.layers.Normalization(name="norm")
+    norm.adapt(rng.uniform(100, 400, (32, 2)))
+    words = keras.layers.StringLookup(name="words")
+    words.adapt(np.array(["red", "green", "blue", "red"]))
+    codes = keras.layers.IntegerLookup(name="codes")
+    codes.adapt(np.array([30, 10, 20, 30]))
+    inputs = {
+        "num": keras.Input((2,), name="num"),
+        "color": keras.Input((1,), name="color", dtype="string"),
+        "code": keras.Input((1,), name="code", dtype="int64"),
+    }
+    parts = [
+        norm(inputs["num"]),
+        keras.ops.cast(words(inputs["color"]), "float32"),
+        keras.ops.cast(codes(inputs["code"]), "float32"),
+    ]
+    out = keras.layers.Dense(1, name="out")(keras.layers.Concatenate(name="cat")(parts))
+    x = {
+        "num": np.array([[150.0, 300.0], [390.0, 110.0]], "float32"),
+        "color": np.array([["blue"], ["violet"]]),
+        "code": np.array([[20], [99]], "int64"),
+    }
+    return keras.Model(inputs, out), x
+
+
+def test_adapted_preprocessing_state_survives_rebuild_json_and_code() -> None:
+    model, x = _adapted_model()
+    graph = pnb.Graph.from_keras(model)
+    assert graph.nodes["words"].settings["vocabulary"] == ["red", "green", "blue"]
+    np.testing.assert_allclose(graph.to_keras()(x), model(x), atol=1e-5)
+    # JSON and code carry the vocabularies (state, not weights); Normalization's statistics
+    # are weights, restored with finalize_state: compare its outputs on the rebuilt layer.
+    loaded = pnb.Graph.from_json(graph.to_json()).to_keras()
+    assert loaded.get_layer("words").get_vocabulary() == model.get_layer("words").get_vocabulary()
+    namespace: dict = {}
+    exec(graph.to_code(), namespace)
+    codes = model.get_layer("codes").get_vocabulary()
+    assert namespace["model"].get_layer("codes").get_vocabulary() == codes
+    assert len(codes) == 4 and codes[1] == 30  # the OOV id, then by frequency
+    rebuilt_norm = graph.to_keras().get_layer("norm")
+    np.testing.assert_allclose(rebuilt_norm(x["num"]), model.get_layer("norm")(x["num"]), atol=1e-5)
+
+
+def test_state_that_cannot_be_carried_is_refused_naming_the_block() -> None:
+    tfidf = keras.layers.StringLookup(output_mode="tf_idf", name="tfidf")
+    tfidf.adapt(np.array(["a", "b", "a"]))
+    inp = keras.Input((1,), dtype="string", name="text")
+    model = keras.Model(inp, tfidf(inp))
+    with pytest.raises(pnb.GraphError, match="'tfidf'.*tf-idf"):
+        pnb.Graph.from_keras(model)
+
+
+def test_op_nodes_with_serialized_constants_rebuild() -> None:
+    inp = keras.Input((4, 4, 3), name="image")
+    x = keras.applications.resnet50.preprocess_input(inp)  # x[..., ::-1] and x[..., 2]
+    x = x + np.array([1.0, 2.0, 3.0], dtype="float32")
+    x = keras.ops.take(x[..., 1:], np.array([0]), axis=-1)
+    model = keras.Model(inp, x)
+    graph = pnb.Graph.from_keras(model)
+    image = np.random.default_rng(0).uniform(0, 255, (2, 4, 4, 3)).astype("float32")
+    np.testing.assert_allclose(graph.to_keras()(image), model(image), atol=1e-4)
+    assert pnb.Graph.from_json(graph.to_json()).to_json() == graph.to_json()
+
+
+def test_to_keras_leaves_the_graph_as_it_was() -> None:
+    inp = keras.Input((3,), name="x")
+    model = keras.Model(inp, keras.layers.Lambda(lambda t: t * 2, name="double")(inp))
+    graph = pnb.Graph.from_keras(model, trusted=True)
+    before = graph.to_json()
+    graph.to_keras()
+    assert graph.to_json() == before
+
+
+def test_weights_that_do_not_fit_warn_naming_the_layer() -> None:
+    graph = pnb.Graph.from_keras(SMALL_MODELS["sequential_cnn"]())
+    graph.weights["dense"] = [np.zeros((3, 10), "float32"), np.zeros(10, "float32")]
+    with pytest.warns(UserWarning, match=r"Layer 'dense' \(Dense\).*fresh weights.*\(3, 10\)"):
+        graph.to_keras()
+
+
+def test_normalization_weights_are_finalized_after_restore() -> None:
+    norm = keras.layers.Normalization(name="norm")
+    norm.adapt(np.array([[10.0], [20.0], [30.0]]))
+    inp = keras.Input((1,), name="x")
+    rebuilt = pnb.Graph.from_keras(keras.Model(inp, norm(inp))).to_keras()
+    np.testing.assert_allclose(rebuilt(np.array([[20.0]])), [[0.0]], atol=1e-5)
+
+
+def test_a_failing_get_config_is_a_graph_error_naming_the_block() -> None:
+    class NoConfig(keras.regularizers.Regularizer):
+        def __call__(self, x):
+            return 0.01 * keras.ops.sum(x)
+
+    inp = keras.Input((3,), name="x")
+    dense = keras.layers.Dense(2, kernel_regularizer=NoConfig(), name="regularized")
+    inner = keras.Model(inp, dense(inp), name="inner")
+    outer_in = keras.Input((3,), name="outer_x")
+    model = keras.Model(outer_in, inner(outer_in))
+    with pytest.raises(pnb.GraphError, match="block 'inner/regularized'.*get_config"):
+        pnb.Graph.from_keras(model)
+
+
+def test_functional_subclasses_import_their_layer_graph() -> None:
+    class Backbone(keras.Model):
+        def __init__(self, units=3, **kwargs):
+            inp = keras.Input((4,), name="features")
+            super().__init__(inp, keras.layers.Dense(units, name="proj")(inp), **kwargs)
+
+    model = Backbone(name="backbone")
+    graph = pnb.Graph.from_keras(model)
+    assert [n.type for n in graph.nodes.values()] == ["InputLayer", "Dense"]
+    x = np.ones((2, 4), "float32")
+    np.testing.assert_allclose(graph.to_keras()(x), model(x), atol=1e-6)
