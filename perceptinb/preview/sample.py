@@ -45,6 +45,9 @@ def first_sample(data: Any, graph: Graph, target: Any = None) -> Sample:
         data, found_target = _unwrap(data)
         target = target if target is not None else found_target
         sample = Sample()
+        if isinstance(data, dict) and graph.input_keys:
+            # A dict-input model is fed by its keys ({"age": ...}), which may differ from ids.
+            data = {**data, **{n: data[k] for n, k in graph.input_keys.items() if k in data}}
         for nid, value in _per_input(data, inputs).items():
             try:
                 sample.arrays[nid] = _fit(value, graph, nid)
@@ -103,11 +106,17 @@ def _per_input(data: Any, inputs: list[str]) -> dict[str, Any]:
 def _fit(value: Any, graph: Graph, node_id: str) -> np.ndarray:
     settings = graph.nodes[node_id].settings
     expected = list(settings.get("batch_shape") or [None])[1:]
-    dtype = np.dtype(str(settings.get("dtype") or "float32"))
+    dtype = _numpy_dtype(settings)
     array = _to_numpy(value)
     dims = ["?" if d is None else str(d) for d in expected]
     want = f"({dims[0]},)" if len(dims) == 1 else "(" + ", ".join(dims) + ")"
-    if array.dtype.kind not in "biuf":
+    if dtype.kind == "U":
+        if array.dtype.kind not in "USO":
+            raise ValueError(
+                f"Input {node_id!r} expected text (dtype string). Received dtype {array.dtype}."
+            )
+        array = _as_text(array)
+    elif array.dtype.kind not in "biuf":
         raise ValueError(
             f"Input {node_id!r} expected numbers ({dtype}). Received dtype {array.dtype}."
         )
@@ -129,7 +138,21 @@ def _fit(value: Any, graph: Graph, node_id: str) -> np.ndarray:
         raise ValueError(
             f"Input {node_id!r} expected integer ids ({dtype}). Received fractional floats."
         )
-    return array.astype(dtype, copy=False)
+    return array if dtype.kind == "U" else array.astype(dtype, copy=False)
+
+
+def _numpy_dtype(settings: dict[str, Any]) -> np.dtype:
+    """The numpy dtype of an input; Keras' ``"string"`` inputs hold unicode text."""
+    name = str(settings.get("dtype") or "float32")
+    return np.dtype(str) if name == "string" else np.dtype(name)
+
+
+def _as_text(array: np.ndarray) -> np.ndarray:
+    """Bytes (as tf.data yields them) or objects as a unicode array, which hashes and prints."""
+    if array.dtype.kind == "U":
+        return array
+    flat = [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in array.flat]
+    return np.array(flat, dtype=str).reshape(array.shape)
 
 
 def _to_numpy(value: Any) -> np.ndarray:
@@ -149,7 +172,13 @@ def _synthetic(graph: Graph, node_id: str) -> np.ndarray:
     token ids for integer inputs, seeded noise otherwise."""
     settings = graph.nodes[node_id].settings
     shape = [d or 8 for d in list(settings.get("batch_shape") or [None])[1:]]
-    dtype = np.dtype(str(settings.get("dtype") or "float32"))
+    dtype = _numpy_dtype(settings)
+    if dtype.kind == "U":
+        words = _SYNTHETIC_TEXT.split()
+        size = int(np.prod(shape))
+        if size == 1:  # one text per sample: a sentence, as text models are fed
+            return np.array([_SYNTHETIC_TEXT], dtype=str).reshape(1, *shape)
+        return np.array([words[i % len(words)] for i in range(size)]).reshape(1, *shape)
     if dtype.kind in "iu":
         return (np.arange(int(np.prod(shape))) % 10).reshape(1, *shape).astype(dtype)
     if len(shape) == 3:
@@ -162,6 +191,9 @@ def _synthetic(graph: Graph, node_id: str) -> np.ndarray:
         return np.stack(channels, axis=-1)[None].astype(dtype)
     rng = np.random.default_rng(0)
     return rng.standard_normal((1, *shape)).astype(dtype)
+
+
+_SYNTHETIC_TEXT = "the quick brown fox jumps over the lazy dog"
 
 
 def _digest(sample: Sample) -> str:

@@ -39,6 +39,7 @@ class Preview:
         grid: Tile layout for ``grid`` previews.
         value_range: The values that 0 and 255 (or the bar axis) stand for.
         error: The Keras message if the layer failed on the sample.
+        labels: For text: the words the ``tokens`` payload stands for, in order.
     """
 
     kind: str
@@ -48,6 +49,7 @@ class Preview:
     grid: dict[str, Any] | None = None
     value_range: tuple[float, float] = (0.0, 0.0)
     error: str | None = None
+    labels: list[str] | None = None
 
     @property
     def nbytes(self) -> int:
@@ -67,6 +69,8 @@ class Preview:
         }
         if self.grid is not None:
             item["grid"] = self.grid
+        if self.labels is not None:
+            item["labels"] = self.labels
         return item
 
 
@@ -89,6 +93,8 @@ def summarize(output: Any, *, detail: bool = False, page: int = 0) -> Preview:
 def _summarize(array: np.ndarray, detail: bool, page: int) -> Preview:
     sample = array[0] if array.ndim >= 1 else array.reshape(())
     shape = tuple(int(d) for d in sample.shape)
+    if sample.dtype.kind in "USO":
+        return _text(sample, shape)
     stats = statistics(sample)
     if sample.dtype.kind in "iu" and sample.ndim <= 1:
         return Preview("tokens", shape, stats, sample.reshape(-1)[:LINE_POINTS].astype(np.int32))
@@ -107,6 +113,17 @@ def _summarize(array: np.ndarray, detail: bool, page: int) -> Preview:
     # Volumes and higher ranks: show the first slice of every extra axis as feature maps.
     flat = values.reshape(values.shape[0], values.shape[1], -1)
     return _grid(flat, shape, stats, detail, page)
+
+
+def _text(sample: np.ndarray, shape: tuple[int, ...]) -> Preview:
+    """Text (a string input): its words as tokens, numbered in order, the words as labels."""
+    words: list[str] = []
+    for value in sample.reshape(-1).tolist():
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+        words.extend(text.split())
+    words = words[:LINE_POINTS] or [""]  # an empty text still shows one (empty) token
+    ids = np.arange(len(words), dtype=np.int32)
+    return Preview("tokens", shape, dict(_EMPTY_STATS), ids, labels=words)
 
 
 def statistics(values: np.ndarray) -> dict[str, float]:
@@ -184,7 +201,10 @@ def histogram_of(values: Any, bins: int) -> tuple[np.ndarray, np.ndarray, float,
     statistics both use it. A constant array (a zero-initialised bias, a dead ReLU) gets one
     narrow bin around its value rather than a bin of width zero.
     """
-    flat = np.asarray(values).astype(np.float32, copy=False).reshape(-1)
+    array = np.asarray(values)
+    if array.dtype.kind in "USO":  # text has no values to count
+        return np.zeros(bins, np.float32), np.zeros(bins + 1, np.float32), 0.0, 0.0
+    flat = array.astype(np.float32, copy=False).reshape(-1)
     flat = flat[np.isfinite(flat)]
     if flat.size == 0:
         return np.zeros(bins, np.float32), np.zeros(bins + 1, np.float32), 0.0, 0.0
