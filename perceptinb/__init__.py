@@ -19,6 +19,8 @@ _LAZY = {
     # The hub (SQLite, pandas) and comparisons: TensorFlow loads only when a model is opened.
     "Hub": ("perceptinb.hub.hub", "Hub"),
     "compare": ("perceptinb.hub.compare", "compare"),
+    # Readers of CSV files and image folders (pandas, TensorFlow): a submodule, loaded on use.
+    "data": ("perceptinb.data", None),
 }
 
 __all__ = ["CommandError", "Edge", "Graph", "GraphError", "Node", "PerceptinbError", *_LAZY]
@@ -29,5 +31,6 @@ def __getattr__(name: str):
         import importlib
 
         module, attr = _LAZY[name]
-        return getattr(importlib.import_module(module), attr)
+        loaded = importlib.import_module(module)
+        return loaded if attr is None else getattr(loaded, attr)
     raise AttributeError(f"module 'perceptinb' has no attribute {name!r}")
