@@ -3,8 +3,15 @@
 Importing this package does not import TensorFlow; Keras loads on first use.
 """
 
-from perceptinb.errors import CommandError, GraphError, PerceptinbError
-from perceptinb.graph import Edge, Graph, Node
+# First, before anything can load TensorFlow: keep its C++ start-up log lines (and the CUDA
+# "failed call to cuInit" error on machines without a GPU) out of the notebook, unless the user
+# has set TF_CPP_MIN_LOG_LEVEL. It takes effect when perceptinb is imported before Keras.
+from perceptinb.tf_logs import quiet_tensorflow_logs
+
+quiet_tensorflow_logs()
+
+from perceptinb.errors import CommandError, GraphError, PerceptinbError  # noqa: E402
+from perceptinb.graph import Edge, Graph, Node  # noqa: E402
 
 __version__ = "0.1.0"
 
