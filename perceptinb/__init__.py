@@ -26,6 +26,11 @@ _LAZY = {
     # The hub (SQLite, pandas) and comparisons: TensorFlow loads only when a model is opened.
     "Hub": ("perceptinb.hub.hub", "Hub"),
     "compare": ("perceptinb.hub.compare", "compare"),
+    # Sweeps import Dask's client: only when used.
+    "sweep": ("perceptinb.sweeps", "sweep"),
+    "loguniform": ("perceptinb.sweeps.space", "loguniform"),
+    "uniform": ("perceptinb.sweeps.space", "uniform"),
+    "randint": ("perceptinb.sweeps.space", "randint"),
     # Readers of CSV files and image folders (pandas, TensorFlow): a submodule, loaded on use.
     "data": ("perceptinb.data", None),
 }
