@@ -14,6 +14,8 @@ const MAX_BYTES = 300 * 1024; // anywidget syncs _esm with every widget instance
 const ENTRIES = {
   canvas: "src/canvas/index.ts",
   dashboard: "src/dashboard/index.ts",
+  hub: "src/hub/index.ts",
+  compare: "src/compare/index.ts",
 };
 
 const options = {

@@ -154,6 +154,15 @@ class Comparison:
             out[entry.label] = (list(xs), list(curve["value"]))
         return out
 
+    def widget(self) -> Any:
+        """The comparison widget: overlaid curves, this table and the architecture diff."""
+        from perceptinb.hub.compare_view import CompareView
+
+        return CompareView(self)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget()._repr_mimebundle_(**kwargs)
+
     def __repr__(self) -> str:
         return f"<perceptinb.Comparison of {len(self.entries)}: {', '.join(self.labels)}>"
 

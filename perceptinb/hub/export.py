@@ -295,3 +295,32 @@ def _run_keras(path: Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
 
 _LOADERS = {"keras": _run_keras, "savedmodel": _run_savedmodel, "tflite": _run_tflite,
             "onnx": _run_onnx}
+
+
+# -- exports of recorded runs ----------------------------------------------------------------------
+def default_export_path(hub: Any, run_id: int, format: str, quantize: str | None = None) -> Path:
+    """``<hub artifacts>/<run>/exports/model[-quantize].<ext>`` (a folder for SavedModel)."""
+    stem = "model" if quantize is None else f"model-{quantize}"
+    folder = hub.store.artifacts_dir / str(run_id) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / (stem + _SUFFIX.get(format, ""))
+
+
+def export_recorded(
+    hub: Any, run: Any, path: str | os.PathLike[str] | None = None, format: str = "keras",
+    quantize: str | None = None, *, model: Any = None, samples: Any = None,
+    representative: Any = None, select_ops: bool = False,
+) -> ExportResult:
+    """Export a run of `hub` (its kept weights, or `model`) and record the export as an
+    artifact, so the hub's Exported column shows it. See `export_model` for the arguments."""
+    from perceptinb.hub.artifacts import link_file
+
+    record = hub.run(run)
+    model = hub.model(record.id) if model is None else model
+    target = default_export_path(hub, record.id, format, quantize) if path is None else path
+    result = export_model(model, target, format, quantize, samples=samples,
+                          representative=representative, select_ops=select_ops)
+    link_file(hub.store, record.id, f"export:{format}", result.path,
+              {"quantize": quantize, "max_abs_diff": result.max_abs_diff,
+               "samples": result.samples})
+    return result

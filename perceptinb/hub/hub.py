@@ -69,6 +69,16 @@ class Hub:
         count = self._store.read("SELECT count(*) FROM runs")[0][0]
         return f"<perceptinb.Hub {str(self.path)!r}: {count} runs>"
 
+    def widget(self, height: int = 420) -> Any:
+        """The hub widget: sortable, filterable table of runs with Open, Export, Delete and
+        Compare (what displaying the hub shows)."""
+        from perceptinb.hub.widget import hub_widget
+
+        return hub_widget(self, height=height)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget()._repr_mimebundle_(**kwargs)
+
     # -- runs ------------------------------------------------------------------------------------
     def runs(self, status: str | None = None) -> list[RunRecord]:
         """Every run, oldest first (optionally only those with `status`)."""

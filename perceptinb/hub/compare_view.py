@@ -1,0 +1,135 @@
+"""The comparison widget (`.pnb-compare`): overlaid curves, the differing-settings table and the
+architecture diff of the first two models.
+
+One call, ``data {}``, returns everything the view draws; curves travel as float32 arrays
+(`perceptinb.codec`, one buffer each), the rest as JSON. `payload` is a pure function of a
+`Comparison`, so tests check it without a browser.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import anywidget
+import numpy as np
+import traitlets
+
+from perceptinb.codec import encode
+from perceptinb.hub.compare import Comparison
+from perceptinb.hub.records import higher_is_better
+from perceptinb.widgets import assets
+from perceptinb.widgets.rpc import Params, Reply, RpcWidget, rpc_method
+
+
+class CompareView(RpcWidget, anywidget.AnyWidget):
+    """Shows a `Comparison`; displaying the comparison creates one."""
+
+    _esm = assets.esm("compare")
+    _css = assets.css("compare")
+    height = traitlets.Int(0).tag(sync=True)
+
+    def __init__(self, comparison: Comparison) -> None:
+        super().__init__()
+        self.comparison = comparison
+
+    @rpc_method("data")
+    def _data(self, params: Params, buffers: list[Any]) -> Reply:
+        out: list[Any] = []
+        return Reply(payload(self.comparison, out), out)
+
+
+def payload(cmp: Comparison, buffers: list[Any]) -> dict[str, Any]:
+    """Curves, tables and the diff of `cmp` as JSON plus float32 `buffers`."""
+    curves = []
+    for metric in cmp.metrics:
+        for index, entry in enumerate(cmp.entries):
+            curve = entry.curves.get(metric)
+            if not curve:
+                continue
+            item = {"metric": metric, "run": index,
+                    "value": encode(_floats(curve["value"]), buffers)}
+            for axis in ("epoch", "step", "wall"):
+                values = curve[axis]
+                if axis == "wall" and values and all(v is not None for v in values):
+                    start = curve.get("start", values[0])
+                    values = [v - start for v in values]
+                item[axis] = (encode(_floats(values), buffers)
+                              if values and all(v is not None for v in values) else None)
+            curves.append(item)
+    return {
+        "runs": [{"label": e.label, "run_id": e.run_id, "status": e.status}
+                 for e in cmp.entries],
+        "metrics": cmp.metrics,
+        "higher": {m: higher_is_better(m) for m in cmp.metrics},
+        "baseline": cmp.baseline,
+        "curves": curves,
+        "table": _table(cmp, show_all=False),
+        "table_all": _table(cmp, show_all=True),
+        "diff": _diff(cmp),
+    }
+
+
+def _floats(values: list[Any]) -> np.ndarray:
+    return np.asarray([math.nan if v is None else float(v) for v in values], dtype="float32")
+
+
+def _table(cmp: Comparison, show_all: bool) -> dict[str, Any]:
+    frame = cmp.frame(show_all=show_all)
+    columns = [str(c) for c in frame.columns]
+    rows = [[_cell(v) for v in frame.iloc[i].tolist()] for i in range(len(frame))]
+    best: dict[str, int] = {}
+    for col_index, column in enumerate(columns):
+        if not column.endswith(" best") and not column.endswith(" last") \
+                and not column.endswith(" min"):
+            continue
+        metric = column.rsplit(" ", 1)[0]
+        values = [(r[col_index], i) for i, r in enumerate(rows)
+                  if isinstance(r[col_index], (int, float))]
+        if column.endswith(" best") and values:
+            pick = max if higher_is_better(metric) else min
+            best[column] = pick(values)[1]
+    return {"labels": [str(i) for i in frame.index], "columns": columns, "rows": rows,
+            "best": best}
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (bool, int, str)):
+        return value
+    item = getattr(value, "item", None)
+    if callable(item):
+        return _cell(item())
+    return json.dumps(value, default=str)
+
+
+def _diff(cmp: Comparison) -> dict[str, Any] | None:
+    with_graphs = [e for e in cmp.entries if e.graph is not None]
+    diff = cmp.graph_diff
+    if diff is None:
+        return None
+    left, right = with_graphs[0], with_graphs[1]
+    changed = diff["changed"]
+
+    def side(entry: Any, gone: list[str], mark: str) -> dict[str, Any]:
+        nodes = []
+        for node_id in entry.graph.topological_order():
+            node = entry.graph.nodes[node_id]
+            status = mark if node_id in gone else "changed" if node_id in changed else "same"
+            nodes.append({"id": node_id, "type": node.type, "status": status,
+                          "changes": [[k, _text(a), _text(b)]
+                                      for k, (a, b) in sorted(changed.get(node_id, {}).items())]})
+        return {"label": entry.label, "params": entry.params, "nodes": nodes}
+
+    return {"left": side(left, diff["removed"], "removed"),
+            "right": side(right, diff["added"], "added"),
+            "params_delta": diff.get("params_delta"),
+            "edges_added": len(diff["edges_added"]), "edges_removed": len(diff["edges_removed"])}
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str)

@@ -1,0 +1,126 @@
+"""The hub and comparison widgets' kernel sides: their calls, pushes and payloads."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import pytest
+
+from perceptinb.codec import decode
+from perceptinb.hub import Hub
+from perceptinb.hub.compare import compare
+from perceptinb.hub.compare_view import CompareView, payload
+from perceptinb.hub.recorder import Recorder
+from perceptinb.hub.rows import ChangeWatcher, row
+from perceptinb.hub.widget import HubTable, hub_widget
+from perceptinb.hub.writer import RunWriter
+
+_ids = itertools.count(1)
+
+
+def _capture(widget: Any) -> list[tuple[dict, list]]:
+    sent: list[tuple[dict, list]] = []
+    widget.send = lambda content, buffers=None: sent.append((content, buffers or []))
+    return sent
+
+
+def _call(widget: Any, sent: list, method: str, **params: Any) -> dict:
+    before = len(sent)
+    widget.rpc.receive({"kind": "rpc", "id": next(_ids), "method": method, "params": params})
+    (reply,) = [m for m in sent[before:] if m[0]["kind"] == "rpc_reply"]
+    return reply[0]
+
+
+def _model(units: int) -> keras.Model:
+    keras.utils.set_random_seed(0)
+    return keras.Sequential([keras.Input((4,), name="x"), keras.layers.Dense(units, name="hidden"),
+                             keras.layers.Dense(2, name="out")], name="mlp")
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Hub:
+    hub = Hub(tmp_path / "hub.sqlite")
+    for units in (3, 5):
+        model = _model(units)
+        model.compile("sgd", "mse")
+        model.fit(np.ones((8, 4)), np.zeros((8, 2)), epochs=2, verbose=0,
+                  validation_split=0.25, callbacks=[Recorder(hub)])
+    return hub
+
+
+def test_rows_list_every_run_with_status_progress_and_best(hub: Hub) -> None:
+    box = hub_widget(hub)
+    table = box.table
+    sent = _capture(table)
+    reply = _call(table, sent, "rows")
+    rows = reply["result"]["rows"]
+    assert [r["id"] for r in rows] == [1, 2] and reply["ok"]
+    assert rows[0]["status"] == "complete" and rows[0]["progress"] == 100
+    assert rows[0]["metric"] == "val_loss" and rows[0]["best"] == pytest.approx(
+        hub.run(1).summary["val_loss"]["best"])
+    table.close()
+
+
+def test_delete_needs_a_finished_run_and_export_fills_the_exported_column(hub: Hub) -> None:
+    table = HubTable(hub, output=hub_widget(hub).children[1])
+    sent = _capture(table)
+    _call(table, sent, "rows")
+    live = RunWriter.start(hub.store, "live", epochs=4)
+    refused = _call(table, sent, "delete", id=live.run_id)
+    assert not refused["ok"] and "still running" in refused["error"]
+    assert _call(table, sent, "delete", id=1)["ok"] and [r.id for r in hub.runs()] == [2, 3]
+    exported = _call(table, sent, "export", id=2, format="tflite")
+    assert exported["ok"] and exported["result"]["max_abs_diff"] < 1e-4
+    assert Path(exported["result"]["path"]).exists()
+    assert hub.run(2).exported == ["tflite"]
+    pushes = [m[0]["data"] for m in sent if m[0]["kind"] == "rpc_push"]
+    assert any(r["id"] == 2 and r["exported"] == ["tflite"] for p in pushes for r in p["rows"])
+    bad = _call(table, sent, "export", id=2, format="pickle")
+    assert not bad["ok"] and "Expected format in" in bad["error"]
+    live.finish("stopped")
+    table.close()
+
+
+def test_the_watcher_sees_new_changed_and_deleted_runs(hub: Hub) -> None:
+    time.sleep(0.3)  # the fixture's runs ended longer ago than the watcher looks back
+    watcher = ChangeWatcher(hub.store)
+    watcher.reset({1, 2})
+    assert watcher.changed() == ([], [])
+    writer = RunWriter.start(hub.store, "new", epochs=3)
+    assert watcher.changed()[0] == [writer.run_id]
+    writer.epoch(0, {"loss": 1.0})
+    assert watcher.changed()[0] == [writer.run_id]  # running: watched every tick
+    writer.finish("complete")
+    hub.delete(1)
+    changed, deleted = watcher.changed()
+    assert deleted == [1] and 1 not in changed
+    assert row(hub.run(writer.run_id))["status"] == "complete"
+
+
+def test_compare_payload_has_curves_tables_and_the_diff(hub: Hub) -> None:
+    cmp = compare(1, 2, hub=hub, baseline=1)
+    buffers: list[Any] = []
+    data = payload(cmp, buffers)
+    assert [r["label"] for r in data["runs"]] == ["#1 mlp", "#2 mlp"]
+    loss = [c for c in data["curves"] if c["metric"] == "loss"]
+    assert len(loss) == 2
+    np.testing.assert_allclose(decode(loss[0]["value"], buffers), hub.history(1)["loss"],
+                               rtol=1e-6)
+    assert decode(loss[0]["epoch"], buffers).tolist() == [1, 2]
+    assert decode(loss[0]["wall"], buffers)[0] >= 0
+    assert "hidden.units" in data["table"]["columns"]
+    assert len(data["table_all"]["columns"]) > len(data["table"]["columns"])
+    assert data["table"]["best"]["loss best"] in (0, 1)
+    left = {n["id"]: n for n in data["diff"]["left"]["nodes"]}
+    assert left["hidden"]["status"] == "changed"
+    assert ["units", "3", "5"] in left["hidden"]["changes"]
+    assert data["diff"]["params_delta"] == _model(5).count_params() - _model(3).count_params()
+    view = CompareView(cmp)
+    sent = _capture(view)
+    reply = _call(view, sent, "data")
+    assert reply["ok"] and reply["result"]["metrics"] == data["metrics"]
