@@ -45,13 +45,15 @@ chromium:
 test-js: $(NODE_STAMP)
 	cd js && npm test
 
+# Tests marked slow (the whole model corpus, keras.applications round trips) run in `make bench`.
 test-py: venv chromium
-	$(PY) -m pytest -q -ra tests
+	$(PY) -m pytest -q -ra -m "not slow" tests
 
 test: venv chromium test-js test-py
 
 bench: venv
 	$(PY) -m pip install -q -e ".[bench]"
+	$(PY) -m pytest -q -ra -m slow tests
 	@for script in benchmarks/*.py; do \
 	  echo "== $$script"; $(PY) $$script || exit 1; \
 	done

@@ -294,3 +294,13 @@ def test_functional_subclasses_import_their_layer_graph() -> None:
     assert [n.type for n in graph.nodes.values()] == ["InputLayer", "Dense"]
     x = np.ones((2, 4), "float32")
     np.testing.assert_allclose(graph.to_keras()(x), model(x), atol=1e-6)
+
+
+def test_canvas_previews_use_the_adapted_normalization() -> None:
+    norm = keras.layers.Normalization(name="norm")
+    pixels = np.random.default_rng(0).uniform(0, 255, (16, 4, 4, 3)).astype("float32")
+    norm.adapt(pixels)
+    inp = keras.Input((4, 4, 3), name="image")
+    canvas = pnb.Canvas(keras.Model(inp, norm(inp)), sample=pixels[:1])
+    stats = canvas.previews["norm"].stats
+    assert abs(stats["mean"]) < 0.5 and stats["max"] < 5  # standardized, not raw pixels

@@ -153,3 +153,26 @@ def _random_slot(doc, data):
                 key = 0
             return target, key
         target = child
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("input_keys", ["a"], "input_keys: expected dict"),
+        ("input_keys", {"left": 3}, r"input_keys\['left'\]: expected str"),
+        ("output_keys", "score", "output_keys: expected list"),
+        ("output_keys", ["a", None], r"output_keys\[1\]: expected str"),
+    ],
+)
+def test_dict_input_and_output_keys_are_checked(doc: dict, field: str, value, message) -> None:
+    doc[field] = value
+    with pytest.raises(pnb.GraphError, match=message):
+        load(doc)
+
+
+def test_dict_input_keys_round_trip(doc: dict) -> None:
+    doc["input_keys"] = {"left": "left_features", "right": "right_features"}
+    doc["output_keys"] = ["score", "diff"]
+    graph = load(doc)
+    assert graph.input_keys == doc["input_keys"] and graph.output_keys == ["score", "diff"]
+    assert json.loads(graph.to_json()) == doc
