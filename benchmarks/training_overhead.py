@@ -108,6 +108,9 @@ def main() -> None:
     def live(name: str, **kwargs: Any) -> Callable[[], list[Any]]:
         def make() -> list[Any]:
             callback = pnb.LiveCallback(probe=probe, display=False, batch_size=BATCH, **kwargs)
+            # display=False builds no widget: build the dashboard as a displayed one would be,
+            # so its publisher sends the live updates we are measuring.
+            assert callback.dashboard is not None
             live_cbs[name].append(callback)
             return [callback]
 

@@ -55,4 +55,6 @@ def hold_while_paused(state: RunState, control: Control) -> None:
     state.transition(st.PAUSED)
     while control.pause_requested and not control.stop_requested:
         control.wait_resumed(0.1)
-    state.transition(st.RUNNING)
+    with state.lock:
+        if state.status == st.PAUSED:  # unless the run failed meanwhile (its thread vanished)
+            state.transition(st.RUNNING)

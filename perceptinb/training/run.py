@@ -205,7 +205,13 @@ class Run:
     def _start(self) -> None:
         if self._background:
             self._thread = threading.Thread(target=self._main, name="perceptinb-train", daemon=True)
-            self._thread.start()
+            try:
+                self._thread.start()
+            except RuntimeError as exc:  # no thread to be had: end the run, so it unlocks
+                self.error = exc
+                self.callback.fail(exc)
+                self._end()
+                raise
         else:
             self._main()
 
@@ -376,11 +382,11 @@ def train_canvas(canvas: Any, x: Any, y: Any = None, **kwargs: Any) -> Run:
     caller_before_start = kwargs.pop("before_start", None)
 
     def lock(run: Run) -> None:
+        if caller_before_start is not None:  # first: if it raises, nothing is locked
+            caller_before_start(run)
         canvas._lock_for_run(title)
         # Registered before the run starts, so no way of ending can skip it.
         run.add_done_callback(lambda _run: canvas._unlock_run())
-        if caller_before_start is not None:
-            caller_before_start(run)
 
     run = train(canvas.model, x, y, **{**defaults, **kwargs}, epoch_end_hooks=hooks, title=title,
                 before_start=lock)
