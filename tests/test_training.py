@@ -392,6 +392,8 @@ def test_canvas_is_locked_while_its_run_trains():
     # Reading still works while it trains.
     wait_for(lambda: run.callback.state.step > 0, what="first batch")
     assert set(canvas.graph.nodes) >= {"conv", "dense"} and "dense" in canvas.previews
+    canvas.selected = "conv"  # selecting and inspecting too
+    assert canvas.details["id"] == "conv"
     assert run.stop() == "stopped" and canvas.locked == ""
     canvas.undo()  # editable again: the edit made before the run is undone
     assert canvas.graph.nodes["dense"].settings["units"] == 10
