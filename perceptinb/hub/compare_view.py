@@ -77,6 +77,9 @@ def _floats(values: list[Any]) -> np.ndarray:
 
 def _table(cmp: Comparison, show_all: bool) -> dict[str, Any]:
     frame = cmp.frame(show_all=show_all)
+    # Results first, then what differs: with many settings the metrics stay in view.
+    stats = [c for c in frame.columns if c.rsplit(" ", 1)[-1] in ("best", "last", "min", "Δ")]
+    frame = frame[stats + [c for c in frame.columns if c not in stats]]
     columns = [str(c) for c in frame.columns]
     rows = [[_cell(v) for v in frame.iloc[i].tolist()] for i in range(len(frame))]
     best: dict[str, int] = {}

@@ -196,6 +196,7 @@ function render({ model, el: host }: { model: AnyModel; el: HTMLElement }): () =
       tr.append(name);
       cells.forEach((v, j) => {
         const td = el(doc, "td", typeof v === "number" ? "pnb-compare-num" : "", formatValue(v));
+        if (typeof v === "string" && v.length > 24) td.title = v;
         if (t.best[t.columns[j]] === i) td.classList.add("pnb-best");
         tr.append(td);
       });

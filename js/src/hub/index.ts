@@ -77,7 +77,8 @@ function render({ model, el: host }: { model: AnyModel; el: HTMLElement }): () =
     header.append(cell);
   }
   const scroller = el(doc, "div", "pnb-hub-scroll");
-  scroller.style.height = `${Number(model.get("height")) || 420}px`;
+  // Grows with the rows up to `height`, then scrolls (the spacer gives it its content height).
+  scroller.style.maxHeight = `${Number(model.get("height")) || 420}px`;
   const spacer = el(doc, "div", "pnb-hub-spacer");
   const body = el(doc, "div", "pnb-hub-body");
   scroller.append(spacer, body);
@@ -197,7 +198,7 @@ function render({ model, el: host }: { model: AnyModel; el: HTMLElement }): () =
 
   function draw(): void {
     spacer.style.height = `${shown.length * ROW_HEIGHT}px`;
-    const [first, last] = windowOf(shown.length, scroller.scrollTop, scroller.clientHeight || 420, ROW_HEIGHT);
+    const [first, last] = windowOf(shown.length, scroller.scrollTop, scroller.clientHeight || Number(model.get("height")) || 420, ROW_HEIGHT);
     const lines: HTMLElement[] = [];
     for (let i = first; i < last; i++) lines.push(rowElement(shown[i], i));
     body.replaceChildren(...lines);
