@@ -40,18 +40,23 @@ def _verdict(result: Result) -> str:
 def main(filters: list[str]) -> int:
     chosen = [e for e in entries() if not filters or any(f in e.name for f in filters)]
     header = f"{'model':28} {'keras':6}" + "".join(f"{c:8}" for c in CHECKS)
-    print(f"{header}{'seconds':>8}  verdict  source")
+    print(f"{header}{'live':8}{'seconds':>8}  verdict  source")
     results = []
     for entry in chosen:
         result = run(entry)
         results.append(result)
         cells = "".join(f"{_cell(result, c):8}" for c in CHECKS)
         keras_ok = "yes" if result.keras_rebuilds else "no"
+        live = "-" if result.refused is None else "pass" if result.live is None else "n/a"
+        if result.live not in (None, "no graph"):
+            live = "FAIL"
         print(
-            f"{entry.name:28} {keras_ok:6}{cells}{result.seconds:8.1f}  "
+            f"{entry.name:28} {keras_ok:6}{cells}{live:8}{result.seconds:8.1f}  "
             f"{_verdict(result):8} {entry.source}",
             flush=True,
         )
+    refused = [r for r in results if r.refused is not None and r.live != "no graph"]
+    drawn = sum(r.live is None for r in refused)
     held = [r for r in results if r.entry.gap is None]
     graphs = [r for r in held if r.refused is None]
     print(
@@ -62,6 +67,7 @@ def main(filters: list[str]) -> int:
     for check in CHECKS:
         passed = sum(r.checks.get(check, "x") is None for r in graphs)
         print(f"  {check:8} {passed}/{len(graphs)} = {passed / max(len(graphs), 1):.2f}")
+    print(f"  refused models drawn from their live layers: {drawn}/{len(refused)}")
     rebuildable = [r for r in results if r.keras_rebuilds]
     ok = sum(r.ok for r in rebuildable)
     print(

@@ -85,6 +85,12 @@ class Graph:
         input_keys: For a model that takes a dict (``keras.Model(inputs={"age": ...})``): the
             key of each input node, ``{node_id: key}``. None for a tensor or a list.
         output_keys: For a model that returns a dict: the key of each entry of `outputs`.
+
+    Attributes:
+        locked: For a live import (``Graph.from_keras(model, live=True)``): why each block that
+            cannot be rebuilt from its settings is locked, ``{node_id: reason}``. Memory only.
+        live: The model's own layer object for each locked block, used to build and preview
+            it. Memory only.
     """
 
     def __init__(
@@ -113,19 +119,27 @@ class Graph:
         self.trusted = trusted
         self.input_keys = dict(input_keys) if input_keys is not None else None
         self.output_keys = list(output_keys) if output_keys is not None else None
+        self.locked: dict[str, str] = {}
+        self.live: dict[str, Any] = {}
 
     # -- construction -------------------------------------------------------------------
     @classmethod
-    def from_keras(cls, model: Any, *, trusted: bool = False) -> Graph:
+    def from_keras(cls, model: Any, *, trusted: bool = False, live: bool = False) -> Graph:
         """Import a Keras model: Sequential, Functional, nested, shared layers, multi-in/out.
 
         Args:
             model: A built ``keras.Model``.
             trusted: Allow Lambda and unregistered custom layers, whose rebuilding runs code.
+            live: To look at the model rather than rebuild it: blocks that cannot be rebuilt
+                from their settings are locked (see `locked`) instead of refused, and use the
+                model's own layers.
+
+        Raises:
+            GraphError: naming the block that cannot be imported, and why.
         """
         from perceptinb.keras_bridge import graph_from_keras
 
-        return graph_from_keras(model, trusted=trusted)
+        return graph_from_keras(model, trusted=trusted, live=live)
 
     @classmethod
     def from_json(cls, text: str | bytes, *, trusted: bool = False) -> Graph:
@@ -158,8 +172,8 @@ class Graph:
         return graph_to_code(self, trusted=self.trusted if trusted is None else trusted)
 
     def copy(self) -> Graph:
-        """A deep copy of the structure; weight arrays are shared, since nothing mutates them."""
-        return Graph(
+        """A deep copy of the structure; weight arrays and live layers are shared."""
+        copied = Graph(
             (
                 Node(
                     n.id,
@@ -182,6 +196,9 @@ class Graph:
             input_keys=self.input_keys,
             output_keys=self.output_keys,
         )
+        copied.locked = dict(self.locked)
+        copied.live = dict(self.live)
+        return copied
 
     # -- queries ------------------------------------------------------------------------
     def __len__(self) -> int:

@@ -28,18 +28,28 @@ _SLOT = "__input__"
 
 
 # -- import --------------------------------------------------------------------------------
-def graph_from_keras(model: Any, *, trusted: bool = False) -> Graph:
-    """Describe `model` as a Graph, carrying its weights. See `Graph.from_keras`."""
+def graph_from_keras(model: Any, *, trusted: bool = False, live: bool = False) -> Graph:
+    """Describe `model` as a Graph, carrying its weights. See `Graph.from_keras`.
+
+    Args:
+        model: A built Sequential or functional model.
+        trusted: Allow Lambda and unregistered custom layers.
+        live: For looking at a model rather than rebuilding it: a block that cannot be rebuilt
+            from its settings (an unregistered custom layer, a Lambda, state that cannot be
+            carried) is not refused but locked: ``graph.locked`` says why, and building the
+            graph calls the model's own layer object (``graph.live``) for it.
+    """
     import keras
 
     if not isinstance(model, keras.Model):
         raise TypeError(
             f"Expected a keras.Model (Sequential or Functional). Received: {type(model).__name__}."
         )
+    locked: dict[str, str] | None = {} if live else None
     if isinstance(model, keras.Sequential):
-        graph = _from_sequential(model, trusted)
+        graph = _from_sequential(model, trusted, locked)
     elif _is_functional(model):
-        graph = _from_functional(model, trusted)
+        graph = _from_functional(model, trusted, locked)
     else:
         raise GraphError(
             f"Cannot import subclassed model {model.name!r} ({type(model).__name__}): its "
@@ -47,6 +57,10 @@ def graph_from_keras(model: Any, *, trusted: bool = False) -> Graph:
             "Sequential or functional model. Received: a subclass of keras.Model."
         )
     graph.trusted = trusted
+    if locked:
+        graph.locked = locked
+        layers = {op.name: op for op in getattr(model, "operations", None) or model.layers}
+        graph.live = {nid: layers[nid] for nid in locked if nid in layers}
     graph.validate()
     return graph
 
@@ -89,21 +103,21 @@ def _failing_layer(model: Any, prefix: str = "") -> tuple[str | None, Exception 
     return None, None
 
 
-def _from_sequential(model: Any, trusted: bool) -> Graph:
+def _from_sequential(model: Any, trusted: bool, locked: dict[str, str] | None) -> Graph:
     entries = _model_config(model)["layers"]
     # Sequential.get_config lists the InputLayer only once the model was built with an input.
     layer_objects = list(model.layers)
     nodes = []
     for entry in entries:
         layer = None if entry["class_name"] == INPUT_TYPE else layer_objects.pop(0)
-        nodes.append(_node_from_entry(entry, layer, trusted))
+        nodes.append(_node_from_entry(entry, layer, trusted, locked))
     edges = [Edge(a.id, b.id) for a, b in zip(nodes, nodes[1:])]
     graph = Graph(nodes, edges, name=model.name, model_class="Sequential")
     _carry_weights(graph, model)
     return graph
 
 
-def _from_functional(model: Any, trusted: bool) -> Graph:
+def _from_functional(model: Any, trusted: bool, locked: dict[str, str] | None) -> Graph:
     import keras
     from keras.src.models.functional import Functional
 
@@ -118,7 +132,7 @@ def _from_functional(model: Any, trusted: bool) -> Graph:
     operations = {op.name: op for op in getattr(model, "operations", model.layers)}
     for entry in config["layers"]:
         layer = operations[entry["name"]]
-        owner = _node_from_entry(entry, layer, trusted)
+        owner = _node_from_entry(entry, layer, trusted, locked)
         nodes.append(owner)
         for call_index, call in enumerate(entry.get("inbound_nodes") or []):
             node = owner
@@ -167,20 +181,29 @@ def _call_id(layer_name: str, call_index: int) -> str:
     return layer_name if call_index == 0 else f"{layer_name}@{call_index}"
 
 
-def _node_from_entry(entry: dict[str, Any], layer: Any, trusted: bool) -> Node:
+def _node_from_entry(
+    entry: dict[str, Any], layer: Any, trusted: bool, locked: dict[str, str] | None
+) -> Node:
+    """The node of one layer. A layer that cannot be rebuilt raises a GraphError naming it,
+    or, when `locked` is a dict (a live import), is recorded there with the reason."""
     class_name = entry["class_name"]
     settings = jsonable(entry.get("config", {}))
     name = settings.get("name") or entry.get("name")
     module = None
     if class_name not in MODEL_TYPES and entry.get("module") not in ("keras.layers", "keras"):
         module = {"module": entry.get("module"), "registered_name": entry.get("registered_name")}
-    if class_name not in MODEL_TYPES:
-        settings = layer_state.settings_with_state(layer, settings, name)
     node = Node(name, class_name, settings, module=module)
-    if class_name in MODEL_TYPES and layer is not None:
-        node.children = graph_from_keras(layer, trusted=trusted)
-        node.settings = {"name": name, "trainable": bool(settings.get("trainable", True))}
-    resolve_class(node, trusted=trusted)
+    try:
+        if class_name not in MODEL_TYPES:
+            node.settings = layer_state.settings_with_state(layer, settings, name)
+        if class_name in MODEL_TYPES and layer is not None:
+            node.children = graph_from_keras(layer, trusted=trusted, live=locked is not None)
+            node.settings = {"name": name, "trainable": bool(settings.get("trainable", True))}
+        resolve_class(node, trusted=trusted)
+    except GraphError as exc:
+        if locked is None:
+            raise
+        locked[name] = str(exc)
     return node
 
 
@@ -254,7 +277,12 @@ LayerProvider = Callable[[Graph, Node, list[Any]], Any]
 
 
 def fresh_layer(graph: Graph, node: Node, inputs: list[Any]) -> Any:
-    """A new layer for `node` (a new nested model for model nodes)."""
+    """A new layer for `node` (a new nested model for model nodes); for a locked node of a
+    live import, the model's own layer object (see `graph_from_keras`)."""
+    if node.id in graph.locked:
+        if node.id in graph.live:
+            return graph.live[node.id]
+        raise GraphError(f"Block {node.id!r} cannot be rebuilt: {graph.locked[node.id]}")
     if node.children is not None:
         return graph_to_keras(node.children)
     cls = resolve_class(node, trusted=graph.trusted)
@@ -344,8 +372,31 @@ def fill_template(node: Node, inputs: list[Any]) -> tuple[list[Any], dict[str, A
 
 
 def graph_to_keras(graph: Graph) -> Any:
-    """Build `graph` into a new keras.Model. See `Graph.to_keras`."""
+    """Build `graph` into a new keras.Model. See `Graph.to_keras`.
+
+    Raises:
+        GraphError: naming the first block that failed, or that a live import locked.
+    """
+    locked = _first_locked(graph)
+    if locked is not None:
+        path, reason = locked
+        raise GraphError(
+            f"Cannot build the model: block {path!r} cannot be rebuilt from its settings "
+            f"(it is shown from the live model only): {reason}"
+        )
     return build(graph, with_carried_weights(fresh_layer, warn=True))[0]
+
+
+def _first_locked(graph: Graph, prefix: str = "") -> tuple[str, str] | None:
+    """The path and reason of the first block a live import locked, nested ones included."""
+    for node in graph.nodes.values():
+        if node.id in graph.locked:
+            return prefix + node.id, graph.locked[node.id]
+        if node.children is not None:
+            found = _first_locked(node.children, f"{prefix}{node.id}/")
+            if found is not None:
+                return found
+    return None
 
 
 def build(graph: Graph, make_layer: LayerProvider) -> tuple[Any, Trace]:

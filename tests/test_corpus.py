@@ -28,6 +28,7 @@ def assert_rule(entry: Entry) -> None:
     if result.refused is not None:
         assert not result.keras_rebuilds, f"Keras rebuilds it, perceptinb refused: {result.refused}"
         assert result.checks["import"] is None, result.checks["import"]
+        assert result.live in (None, "no graph"), result.live
         return
     assert result.ok, result.failures()
     assert set(result.checks) == set(CHECKS)

@@ -304,3 +304,35 @@ def test_canvas_previews_use_the_adapted_normalization() -> None:
     canvas = pnb.Canvas(keras.Model(inp, norm(inp)), sample=pixels[:1])
     stats = canvas.previews["norm"].stats
     assert abs(stats["mean"]) < 0.5 and stats["max"] < 5  # standardized, not raw pixels
+
+
+class NoConfigBlock(keras.layers.Layer):
+    """A custom layer as notebooks write them: no get_config, not registered."""
+
+    def __init__(self, units):
+        super().__init__(name="custom_block")
+        self.dense = keras.layers.Dense(units)
+
+    def call(self, x):
+        return self.dense(x) * 2.0
+
+
+def test_live_import_locks_what_cannot_be_rebuilt_and_draws_it() -> None:
+    inp = keras.Input((3,), name="x")
+    inner = keras.Model(inp, NoConfigBlock(4)(inp), name="inner")
+    outer_in = keras.Input((3,), name="outer_x")
+    model = keras.Model(outer_in, keras.layers.Dense(2, name="head")(inner(outer_in)))
+    with pytest.raises(pnb.GraphError, match="'custom_block'.*NoConfigBlock"):
+        pnb.Graph.from_keras(model)
+    graph = pnb.Graph.from_keras(model, live=True)
+    inner_graph = graph.nodes["inner"].children
+    assert "NoConfigBlock" in inner_graph.locked["custom_block"]
+    assert inner_graph.live["custom_block"] is inner.get_layer("custom_block")
+    x = np.ones((1, 3), "float32")
+    canvas = pnb.Canvas(graph, sample=x)
+    assert canvas.errors == {} and set(canvas.previews) == set(graph.nodes)
+    assert all(p.error is None for p in canvas.previews.values())
+    np.testing.assert_allclose(canvas.model(x), model(x), atol=1e-6)
+    with pytest.raises(pnb.GraphError, match="block 'inner/custom_block' cannot be rebuilt"):
+        graph.to_keras()
+    assert graph.copy().locked == graph.locked

@@ -3,7 +3,9 @@
 A model that Keras' own ``model_from_json`` rebuilds must import; rebuild with outputs equal to
 1e-5; survive the JSON round trip byte for byte; exec from ``to_code`` with equal params and
 output shapes; and draw on a canvas with a preview on every block and no errors. Any other model
-must be refused with a `GraphError` that names the block (or the model) and the reason.
+must be refused with a `GraphError` that names the block (or the model) and the reason, and
+still draw with a preview on every block from its live layers (``Graph.from_keras(model,
+live=True)``) when it has a graph at all (a subclassed model has none).
 """
 
 from __future__ import annotations
@@ -31,18 +33,25 @@ class Result:
         keras_rebuilds: Whether Keras' own ``model_from_json`` rebuilds the model.
         checks: Per check: None when it passed, else why it failed. Missing: not run.
         refused: The `GraphError` message when the import refused the model.
+        live: For a refused model: None when the canvas drew it from its live layers, else why
+            not; ``"no graph"`` for a subclassed model.
     """
 
     entry: Entry
     keras_rebuilds: bool = False
     checks: dict[str, str | None] = field(default_factory=dict)
     refused: str | None = None
+    live: str | None = None
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
         if self.refused is not None:
-            return not self.keras_rebuilds and self.checks.get("import") is None
+            return (
+                not self.keras_rebuilds
+                and self.checks.get("import") is None
+                and self.live in (None, "no graph")
+            )
         return all(self.checks.get(name, "not run") is None for name in CHECKS)
 
     def failures(self) -> str:
@@ -61,6 +70,7 @@ def run(entry: Entry) -> Result:
     except pnb.GraphError as exc:
         result.refused = str(exc)
         result.checks["import"] = _refusal_problem(model, str(exc))
+        result.live = _live_canvas(model, x)
         result.seconds = time.perf_counter() - started
         return result
     except Exception as exc:  # anything but a GraphError is a failure to report
@@ -170,8 +180,20 @@ def _code(model: Any, graph: pnb.Graph, x: Any, want: list[np.ndarray]) -> str |
     return None if got == expected else f"output shapes {got}, expected {expected}"
 
 
+def _live_canvas(model: Any, x: Any) -> str | None:
+    """Why a refused model does not draw from its live layers (None when it does)."""
+    try:
+        graph = pnb.Graph.from_keras(model, live=True)
+    except pnb.GraphError as exc:
+        return "no graph" if "subclassed" in str(exc) else f"GraphError: {exc}"[:300]
+    try:
+        return _canvas(model, graph, x, [])
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"[:300]
+
+
 def _canvas(model: Any, graph: pnb.Graph, x: Any, want: list[np.ndarray]) -> str | None:
-    canvas = pnb.Canvas(model, sample=x)
+    canvas = pnb.Canvas(graph if graph.locked else model, sample=x)
     if canvas.errors:
         return f"canvas.errors = {dict(list(canvas.errors.items())[:3])}"
     previews = canvas.previews
