@@ -92,3 +92,24 @@ def test_labels_stay_unique_and_bad_items_are_named(hub: Hub) -> None:
         compare(99, hub=hub)
     with pytest.raises(ValueError, match="at least one"):
         compare()
+
+
+def test_testing_several_models_on_one_set_gives_one_row_each(hub: Hub, tmp_path) -> None:
+    import numpy as np
+
+    from perceptinb.files import keras_bytes
+    from perceptinb.hub.artifacts import keep_bytes
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((20, 8, 8, 1)).astype("float32"), rng.integers(0, 10, 20)
+    small, wide = _cnn(4), _cnn(8)
+    for model in (small, wide):
+        model.layers[-1].activation = keras.activations.softmax
+    keep_bytes(hub.store, 2, "weights", "model.keras", keras_bytes(wide))
+    table = compare(small, 2, hub=hub).test(x, y)
+    assert list(table.index) == ["cnn", "#2 wide"]
+    expected = float(np.mean(np.argmax(wide.predict(x, verbose=0), 1) == y))
+    assert table.loc["#2 wide", "accuracy"] == pytest.approx(expected)
+    assert hub.run(2).tests[-1]["metrics"]["accuracy"] == pytest.approx(expected)
+    with pytest.raises(Exception, match="Run 1 kept no trained weights"):
+        compare(1, hub=hub).test(x, y)

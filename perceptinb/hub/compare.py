@@ -56,7 +56,8 @@ def compare(*items: Any, baseline: Any = None, hub: Any = None) -> Comparison:
     resolver = _Resolver(hub)
     entries = [resolver.entry(item) for item in items]
     _unique_labels(entries)
-    return Comparison(entries, baseline=_baseline_index(entries, baseline))
+    return Comparison(entries, baseline=_baseline_index(entries, baseline),
+                      hub=resolver._hub)
 
 
 class Comparison:
@@ -67,9 +68,10 @@ class Comparison:
         baseline: Index of the pinned baseline entry, or None.
     """
 
-    def __init__(self, entries: list[Entry], baseline: int | None = None) -> None:
+    def __init__(self, entries: list[Entry], baseline: int | None = None, hub: Any = None) -> None:
         self.entries = entries
         self.baseline = baseline
+        self.hub = hub
 
     @property
     def labels(self) -> list[str]:
@@ -121,6 +123,46 @@ class Comparison:
             return None
         pick = max if higher_is_better(metric) else min
         return pick(scored, key=lambda pair: pair[0])[1]
+
+    def test(self, x: Any, y: Any = None, *, task: str = "auto", **kwargs: Any) -> Any:
+        """Test every item on the same held-out data: one row per item with its headline
+        metrics. Results of recorded runs are stored with them (the hub's Test column).
+
+        Args:
+            x, y: Test inputs and targets (as for `Run.test`).
+            task: "classification", "regression" or "auto".
+            **kwargs: ``top_k``, ``class_names``, ``batch_size`` (see `Run.test`).
+        """
+        import pandas as pd
+
+        from perceptinb.training.evaluate import TestResult, evaluate
+
+        rows = {}
+        for entry in self.entries:
+            model = self._model_of(entry)
+            kind, metrics, predictions = evaluate(model, x, y, task=task, **kwargs)
+            epoch = entry.curves and max(len(c["value"]) for c in entry.curves.values())
+            rows[entry.label] = TestResult(kind, metrics, predictions, epoch or 0).summary()
+            if entry.run_id is not None and self.hub is not None:
+                from perceptinb.hub.writer import RunWriter
+
+                RunWriter(self.hub.store, entry.run_id).add_test(kind, metrics, epoch or None)
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    def _model_of(self, entry: Entry) -> Any:
+        item = entry.item
+        if _is_run(item) and getattr(item, "model", None) is not None:
+            return item.model
+        if entry.run_id is not None and self.hub is not None:
+            if self.hub.weights_path(entry.run_id) is None:
+                from perceptinb.hub.store import HubError
+
+                raise HubError(f"Run {entry.run_id} kept no trained weights: it cannot be "
+                               "tested (train with keep_weights=True).")
+            return self.hub.model(entry.run_id)
+        if isinstance(item, Graph):
+            return item.to_keras()
+        return getattr(item, "model", item)  # a Canvas' model, or a keras.Model itself
 
     def to_csv(self, path: str | os.PathLike[str], show_all: bool = False) -> None:
         """Write the table (`frame(show_all)`) as CSV."""

@@ -324,3 +324,44 @@ def export_recorded(
               {"quantize": quantize, "max_abs_diff": result.max_abs_diff,
                "samples": result.samples})
     return result
+
+
+def export_run(
+    run: Any, path: str | os.PathLike[str], format: str = "keras", quantize: str | None = None,
+    **kwargs: Any,
+) -> ExportResult:
+    """`Run.export`: export the run's trained model, checked on the first training samples; int8
+    calibrates on the first `REPRESENTATIVE_SAMPLES` training samples. Recorded in the run's hub
+    (the Exported column) when the run was recorded."""
+    inputs = _training_inputs(run)
+    kwargs.setdefault("samples", inputs)
+    kwargs.setdefault("representative", inputs)
+    hub = getattr(getattr(run, "recorder", None), "hub", None)
+    if hub is not None and getattr(run, "id", None) is not None:
+        return export_recorded(hub, run.id, path, format, quantize, model=run.model, **kwargs)
+    return export_model(run.model, path, format, quantize, **kwargs)
+
+
+def _training_inputs(run: Any) -> Any:
+    data = getattr(run, "_data", None)
+    if data is not None and getattr(data, "kind", None) == "arrays" and data.x is not None:
+        return data.x
+    probe = getattr(getattr(run, "callback", None), "probe_data", None)
+    return probe[0] if probe else None  # a dataset: its probe batch; else random inputs
+
+
+def export_canvas(
+    canvas: Any, path: str | os.PathLike[str], format: str = "keras",
+    quantize: str | None = None, **kwargs: Any,
+) -> ExportResult:
+    """`Canvas.export`: export the canvas' model (its current weights), checked on the canvas'
+    sample when it has one. int8 needs ``representative=`` data (one sample cannot calibrate)."""
+    if quantize == "int8" and kwargs.get("representative") is None:
+        raise ValueError("int8 quantization calibrates on real inputs: pass representative=x "
+                         "(for example the training inputs).")
+    sample = canvas.sample
+    if sample and kwargs.get("samples") is None:
+        graph = canvas.graph
+        order = [i for i in graph.input_ids() if i in sample] or list(sample)
+        kwargs["samples"] = [sample[i] for i in order]
+    return export_model(canvas.model, path, format, quantize, **kwargs)

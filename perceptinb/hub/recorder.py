@@ -161,6 +161,32 @@ class Recorder(keras.callbacks.Callback):
             self.writer.add_test(task, metrics, epoch)
 
 
+def attach_to_run(
+    run: Any, hub: Any = None, *, keep_weights: bool = True, name: str | None = None,
+    settings: dict[str, Any] | None = None, epochs: int | None = None,
+) -> Recorder | None:
+    """Record `run` (a `perceptinb.training.Run` not started yet) into `hub`.
+
+    Creates the run's row at once (so ``run.id`` is known before training starts), adds the
+    recorder to the run's callbacks and ends the record with the run's final status through
+    ``run.add_done_callback``. Returns None when ``hub=False``.
+    """
+    target = resolve_hub(hub)
+    if target is None:
+        return None
+    recorder = Recorder(target, name=name, settings=settings, keep_weights=keep_weights,
+                        finish_on_train_end=False)
+    recorder.open(name, epochs)
+    run.add_done_callback(lambda ended: recorder.finish(_final(ended.status), ended.message))
+    return recorder
+
+
+def _final(status: str) -> str:
+    from perceptinb.hub.schema import FINAL_STATUSES
+
+    return status if status in FINAL_STATUSES else "stopped"
+
+
 def _compile_settings(model: Any) -> dict[str, Any]:
     """Optimizer, learning rate and loss of a compiled model, as plain values."""
     out: dict[str, Any] = {}
