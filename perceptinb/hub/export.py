@@ -362,6 +362,6 @@ def export_canvas(
     sample = canvas.sample
     if sample and kwargs.get("samples") is None:
         graph = canvas.graph
-        order = [i for i in graph.input_ids() if i in sample] or list(sample)
+        order = [i for i in graph.input_ids if i in sample] or list(sample)
         kwargs["samples"] = [sample[i] for i in order]
     return export_model(canvas.model, path, format, quantize, **kwargs)
