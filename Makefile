@@ -58,8 +58,10 @@ bench: venv
 	  echo "== $$script"; $(PY) $$script || exit 1; \
 	done
 
-lint: venv
+# ruff for Python; biome (js/biome.json) formats and lints the TypeScript and CSS.
+lint: venv $(NODE_STAMP)
 	$(VENV)/bin/ruff check perceptinb tests benchmarks
+	cd js && npm run lint
 
 clean:
 	rm -rf $(VENV) js/node_modules perceptinb/static

@@ -32,9 +32,8 @@ export function categoryLabel(category: string): string {
 /** "80 params", "1.2k params", "23.5M params". */
 export function formatParams(n: number): string {
   const unit = n === 1 ? "param" : "params";
-  if (!isFinite(n) || n < 1000) return `${Math.round(n || 0)} ${unit}`;
-  const scaled = (v: number, suffix: string) =>
-    `${v >= 100 ? Math.round(v) : Number(v.toFixed(1))}${suffix} ${unit}`;
+  if (!Number.isFinite(n) || n < 1000) return `${Math.round(n || 0)} ${unit}`;
+  const scaled = (v: number, suffix: string) => `${v >= 100 ? Math.round(v) : Number(v.toFixed(1))}${suffix} ${unit}`;
   if (n < 1e6) return scaled(n / 1e3, "k");
   if (n < 1e9) return scaled(n / 1e6, "M");
   return scaled(n / 1e9, "B");

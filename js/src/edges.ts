@@ -46,12 +46,7 @@ export function edgePath(points: Point[]): string {
   return d;
 }
 
-export function edgePoints(
-  e: GraphEdge,
-  boxes: Map<string, NodeBox>,
-  byId: Map<string, GraphNode>,
-  route: Point[],
-): Point[] | null {
+export function edgePoints(e: GraphEdge, boxes: Map<string, NodeBox>, byId: Map<string, GraphNode>, route: Point[]): Point[] | null {
   const a = boxes.get(e.src);
   const b = boxes.get(e.dst);
   if (!a || !b) return null;

@@ -41,7 +41,23 @@ describe("parseValue", () => {
   });
 
   it("reads JSON strictly, except plain words for a setting that is None now", () => {
-    expect(parseValue(f({ kind: "json", value: [[1, 1], [1, 1]] }), "[[2, 2], [0, 0]]")).toEqual(ok([[2, 2], [0, 0]]));
+    expect(
+      parseValue(
+        f({
+          kind: "json",
+          value: [
+            [1, 1],
+            [1, 1],
+          ],
+        }),
+        "[[2, 2], [0, 0]]",
+      ),
+    ).toEqual(
+      ok([
+        [2, 2],
+        [0, 0],
+      ]),
+    );
     expect(parseValue(f({ kind: "json", value: [[1, 1]], key: "padding" }), "[[2, 2]")).toEqual({
       error: 'Expected JSON, e.g. 3, [1, 2] or {"a": 1}. Received: padding=[[2, 2]',
     });
