@@ -71,21 +71,53 @@ def _is_functional(model: Any) -> bool:
     return isinstance(model, Functional)
 
 
-def _model_config(model: Any) -> dict[str, Any]:
+def _model_config(model: Any, locked: dict[str, str] | None) -> dict[str, Any]:
     """``model.get_config()``, or a GraphError naming the layer whose config cannot be made
-    (e.g. a custom regularizer without ``get_config``)."""
+    (e.g. a custom regularizer without ``get_config``).
+
+    In a live import (`locked` is a dict) such a layer is described by its name alone while
+    Keras writes the model's config, and is locked with the reason.
+    """
+    patched: list[Any] = []
     try:
-        return model.get_config()
-    except Exception as exc:
-        path, error = _failing_layer(model)
-        if path is None:
-            raise GraphError(
-                f"Cannot import model {model.name!r}: its get_config() failed: {keras_message(exc)}"
-            ) from None
-        raise GraphError(
-            f"Cannot import block {path!r}: its get_config() failed, so its settings cannot be "
-            f"read: {keras_message(error)}"
-        ) from None
+        for _ in range(len(getattr(model, "operations", None) or model.layers) + 1):
+            try:
+                return model.get_config()
+            except Exception as exc:
+                path, error = _failing_layer(model)
+                if path is None:
+                    raise GraphError(
+                        f"Cannot import model {model.name!r}: its get_config() failed: "
+                        f"{keras_message(exc)}"
+                    ) from None
+                reason = (
+                    f"Cannot import block {path!r}: its get_config() failed, so its settings "
+                    f"cannot be read: {keras_message(error)}"
+                )
+                if locked is None:
+                    raise GraphError(reason) from None
+                layer = _layer_at(model, path)
+                if "/" not in path:
+                    locked[layer.name] = reason  # nested ones lock in their own import
+                layer.get_config = _name_only_config(layer)
+                patched.append(layer)
+        raise GraphError(f"Cannot import model {model.name!r}: its get_config() keeps failing.")
+    finally:
+        for layer in patched:
+            del layer.get_config  # the instance attribute: the class method shows again
+
+
+def _name_only_config(layer: Any) -> Callable[[], dict[str, Any]]:
+    def get_config() -> dict[str, Any]:
+        return {"name": layer.name, "trainable": layer.trainable}
+
+    return get_config
+
+
+def _layer_at(model: Any, path: str) -> Any:
+    for name in path.split("/"):
+        model = {op.name: op for op in getattr(model, "operations", None) or model.layers}[name]
+    return model
 
 
 def _failing_layer(model: Any, prefix: str = "") -> tuple[str | None, Exception | None]:
@@ -104,7 +136,7 @@ def _failing_layer(model: Any, prefix: str = "") -> tuple[str | None, Exception 
 
 
 def _from_sequential(model: Any, trusted: bool, locked: dict[str, str] | None) -> Graph:
-    entries = _model_config(model)["layers"]
+    entries = _model_config(model, locked)["layers"]
     # Sequential.get_config lists the InputLayer only once the model was built with an input.
     layer_objects = list(model.layers)
     nodes = []
@@ -125,7 +157,7 @@ def _from_functional(model: Any, trusted: bool, locked: dict[str, str] | None) -
         # A Functional subclass (keras-hub's backbones) describes itself by its constructor
         # arguments; the same layer graph as a plain functional model describes its layers.
         model = keras.Model(model.input, model.output, name=model.name)
-    config = _model_config(model)
+    config = _model_config(model, locked)
     nodes: list[Node] = []
     edges: list[Edge] = []
     # `operations` also holds keras.ops calls made in the model (e.g. ``x + 3.0``).
@@ -151,12 +183,17 @@ def _from_functional(model: Any, trusted: bool, locked: dict[str, str] | None) -
     # Keep the inputs first, in the model's input order, so rebuilding keeps that order.
     nodes.sort(key=lambda n: inputs.index(n.id) if n.id in inputs else len(inputs))
     output_refs, output_keys = _refs(config["output_layers"])
+    # Keras counts a nested functional model's calls from 1 in output_layers (its node 0 is the
+    # one it was built with), but from 0 everywhere else.
+    offset = {n: 1 for n, op in operations.items() if isinstance(op, Functional)}
     graph = Graph(
         nodes,
         edges,
         name=model.name,
         model_class="Functional",
-        outputs=[(_call_id(name, idx), port) for name, idx, port in output_refs],
+        outputs=[
+            (_call_id(name, idx - offset.get(name, 0)), port) for name, idx, port in output_refs
+        ],
         input_keys=dict(zip(inputs, input_keys)) if input_keys is not None else None,
         output_keys=output_keys,
     )

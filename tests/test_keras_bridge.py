@@ -336,3 +336,30 @@ def test_live_import_locks_what_cannot_be_rebuilt_and_draws_it() -> None:
     with pytest.raises(pnb.GraphError, match="block 'inner/custom_block' cannot be rebuilt"):
         graph.to_keras()
     assert graph.copy().locked == graph.locked
+
+
+def test_a_nested_functional_model_can_be_the_output() -> None:
+    inp = keras.Input((3,), name="x")
+    inner = keras.Model(inp, keras.layers.Dense(2, name="proj")(inp), name="inner")
+    left, right = keras.Input((3,), name="left"), keras.Input((3,), name="right")
+    model = keras.Model([left, right], [inner(left), inner(right)])
+    graph = pnb.Graph.from_keras(model)
+    assert graph.output_refs == [("inner", 0), ("inner@1", 0)]
+    x = [np.ones((1, 3), "float32"), np.full((1, 3), 2.0, "float32")]
+    for got, want in zip(graph.to_keras()(x), model(x)):
+        np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def test_live_import_locks_a_block_whose_get_config_fails() -> None:
+    class NoConfig(keras.regularizers.Regularizer):
+        def __call__(self, x):
+            return 0.01 * keras.ops.sum(x)
+
+    inp = keras.Input((3,), name="x")
+    dense = keras.layers.Dense(2, kernel_regularizer=NoConfig(), name="regularized")
+    model = keras.Model(inp, keras.layers.Dense(1, name="head")(dense(inp)))
+    graph = pnb.Graph.from_keras(model, live=True)
+    assert "get_config() failed" in graph.locked["regularized"]
+    assert "get_config" not in vars(dense)  # the layer is left as it was
+    canvas = pnb.Canvas(graph, sample=np.ones((1, 3), "float32"))
+    assert canvas.errors == {} and all(p.error is None for p in canvas.previews.values())
