@@ -65,9 +65,31 @@ def test_forward_migration_keeps_data(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, extra])
     monkeypatch.setattr(schema, "SCHEMA_VERSION", len(schema.MIGRATIONS))
     hub = Hub(tmp_path / "h.sqlite")
-    assert hub.store.read("PRAGMA user_version")[0][0] == 2
+    assert hub.store.read("PRAGMA user_version")[0][0] == len(schema.MIGRATIONS)
     assert hub.store.read("SELECT note FROM runs") == [("migrated",), ("migrated",)]
     assert len(hub.runs()) == 2
+
+
+def test_a_version_1_file_gains_live_progress(tmp_path: Path) -> None:
+    path = tmp_path / "v1.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript(schema.MIGRATIONS[0])
+    conn.execute(f"PRAGMA application_id={schema.APPLICATION_ID}")
+    conn.execute("PRAGMA user_version=1")
+    conn.execute("INSERT INTO runs (name, status, started, ended, epochs, epochs_done) "
+                 "VALUES ('old', 'complete', 1, 2, 4, 4)")
+    conn.commit()
+    conn.close()
+    hub = Hub(path)
+    assert hub.store.read("PRAGMA user_version")[0][0] == schema.SCHEMA_VERSION >= 2
+    (old,) = hub.runs()
+    assert old.name == "old" and old.progress == 1.0 and old.live_progress is None
+    live = RunWriter.start(hub.store, "live", epochs=4)
+    live.beat(progress=0.3)
+    assert hub.run(live.run_id).progress == pytest.approx(0.3)
+    live.epoch(1, {"loss": 1.0})  # two epochs of four done
+    assert hub.run(live.run_id).progress == pytest.approx(0.5)
+    live.finish("stopped")
 
 
 def _write_file(path: Path, data: bytes) -> None:

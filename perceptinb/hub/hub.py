@@ -24,7 +24,7 @@ from perceptinb.hub.writer import RunWriter, live_runs
 
 _RUN_COLUMNS = (
     "r.id, r.name, r.status, r.started, r.ended, r.heartbeat, v.params, r.summary, r.version, "
-    "r.epochs, r.epochs_done, r.settings, r.message, r.pid, r.host, "
+    "r.epochs, r.epochs_done, r.settings, r.message, r.pid, r.host, r.progress, "
     "(SELECT group_concat(a.kind, char(10)) FROM artifacts a WHERE a.run = r.id), "
     "(SELECT json_group_array(json_object('task', t.task, 'epoch', t.epoch, "
     "'metrics', json(t.metrics))) FROM tests t WHERE t.run = r.id)"
@@ -314,7 +314,7 @@ class Hub:
 
 def _run_record(row: tuple[Any, ...]) -> RunRecord:
     (rid, name, status, started, ended, beat, params, summary, version, epochs, done, settings,
-     message, pid, host, kinds, tests) = row
+     message, pid, host, progress, kinds, tests) = row
     kinds = kinds.split("\n") if kinds else []
     exported = sorted({k.split(":", 1)[1] for k in kinds if k.startswith("export:")})
     live_end = beat if beat is not None else time.time()
@@ -324,7 +324,7 @@ def _run_record(row: tuple[Any, ...]) -> RunRecord:
         params=params, summary=json.loads(summary), version=version, epochs=epochs,
         epochs_done=done, settings=json.loads(settings), exported=exported,
         tests=json.loads(tests) if tests else [], weights="weights" in kinds, message=message,
-        pid=pid, host=host,
+        pid=pid, host=host, live_progress=progress,
     )
 
 

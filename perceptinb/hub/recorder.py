@@ -79,6 +79,7 @@ class Recorder(keras.callbacks.Callback):
         self.seconds_in_fit = 0.0
         self.seconds_at_end = 0.0
         self._step = 0
+        self._epoch = 0
         self._next_beat = 0.0
         self._finished = False
 
@@ -117,14 +118,24 @@ class Recorder(keras.callbacks.Callback):
         self._next_beat = time.monotonic() + HEARTBEAT_SECONDS
         self.seconds_in_fit += time.perf_counter() - t0
 
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._epoch = epoch
+
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._step += 1
         now = time.monotonic()
         if now >= self._next_beat and self.writer is not None:
             t0 = time.perf_counter()
             self._next_beat = now + HEARTBEAT_SECONDS
-            self.writer.beat()
+            self.writer.beat(progress=self._progress(batch))
             self.seconds_in_fit += time.perf_counter() - t0
+
+    def _progress(self, batch: int) -> float | None:
+        params = self.params or {}
+        epochs, steps = params.get("epochs"), params.get("steps")
+        if not epochs or not steps:
+            return None
+        return (self._epoch + (batch + 1) / steps) / epochs
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.writer is None or not logs:

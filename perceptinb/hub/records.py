@@ -102,13 +102,16 @@ class RunRecord:
     message: str = ""
     pid: int | None = None
     host: str | None = None
+    live_progress: float | None = None
 
     @property
     def progress(self) -> float:
-        """Finished share of the planned epochs (0..1; 1 once the run ended well)."""
+        """Finished share of the planned batches (0..1; 1 once the run ended well): live from
+        the heartbeat while training, else from the finished epochs."""
         if self.status == "complete":
             return 1.0
-        return min(1.0, self.epochs_done / self.epochs) if self.epochs else 0.0
+        by_epochs = min(1.0, self.epochs_done / self.epochs) if self.epochs else 0.0
+        return max(by_epochs, self.live_progress or 0.0)
 
     def best(self, key: str) -> float | None:
         return self.summary.get(key, {}).get("best")

@@ -78,6 +78,10 @@ CREATE TABLE tests (
 CREATE INDEX tests_run ON tests(run);
 """
 
+# Version 2: live progress (share of the planned batches done), written with each heartbeat, so
+# the hub shows a running run's percent between epochs.
+_V2 = "ALTER TABLE runs ADD COLUMN progress REAL"
+
 # MIGRATIONS[n] upgrades a version-n file to n + 1. Version 0 is a fresh, empty file.
-MIGRATIONS: list[str] = [_V1]
+MIGRATIONS: list[str] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -31,7 +31,8 @@ from perceptinb.hub import schema
 # every `HEARTBEAT_SECONDS` while batches run, so only a batch longer than this is misjudged,
 # and its next beat turns it back to "running".
 STALE_SECONDS = 600.0
-HEARTBEAT_SECONDS = 10.0
+# Also how often the hub's percent of a running run moves between epochs.
+HEARTBEAT_SECONDS = 2.0
 BUSY_TIMEOUT_SECONDS = 30.0
 TEMP_SUFFIX = ".pnbtmp"
 # File systems on which SQLite's WAL mode is unsafe (its shared memory needs one host).

@@ -110,15 +110,20 @@ class RunWriter:
             # A run another kernel took for crashed (a very long batch) is alive after all.
             conn.execute(
                 "UPDATE runs SET heartbeat=?, epochs_done=MAX(epochs_done, ?), summary=?, "
+                "progress=CASE WHEN epochs > 0 THEN MIN(1.0, (MAX(epochs_done, ?)) * 1.0 / epochs)"
+                " END, "
                 "status=CASE WHEN status='crashed' THEN 'running' ELSE status END WHERE id=?",
-                (wall, epoch + 1, summary, self.run_id),
+                (wall, epoch + 1, summary, epoch + 1, self.run_id),
             )
         self.last_beat = wall
 
-    def beat(self, status: str | None = None) -> None:
-        """Refresh the heartbeat (and the live status: "running" or "paused")."""
+    def beat(self, status: str | None = None, progress: float | None = None) -> None:
+        """Refresh the heartbeat, the live `progress` (0..1) and the live status."""
         now = time.time()
         with self.store.write() as conn:
+            if progress is not None:
+                conn.execute("UPDATE runs SET progress=? WHERE id=?",
+                             (min(1.0, max(0.0, progress)), self.run_id))
             if status is None:
                 conn.execute(
                     "UPDATE runs SET heartbeat=?, status=CASE WHEN status='crashed' THEN "
