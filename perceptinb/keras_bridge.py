@@ -236,12 +236,26 @@ def _node_from_entry(
         if class_name in MODEL_TYPES and layer is not None:
             node.children = graph_from_keras(layer, trusted=trusted, live=locked is not None)
             node.settings = {"name": name, "trainable": bool(settings.get("trainable", True))}
-        resolve_class(node, trusted=trusted)
+        cls = resolve_class(node, trusted=trusted)
+        if locked is not None and module is not None and node.children is None:
+            _check_rebuilds(cls, node)
     except GraphError as exc:
         if locked is None:
             raise
         locked[name] = str(exc)
     return node
+
+
+def _check_rebuilds(cls: type, node: Node) -> None:
+    """Whether a layer from outside ``keras.layers`` is rebuilt by its own config; some are
+    not (a config key its constructor rejects). Keras' own layers always are."""
+    try:
+        cls.from_config(copy.deepcopy(node.settings))
+    except Exception as exc:
+        raise GraphError(
+            f"Block {node.id!r} ({node.type}) cannot be rebuilt from its own config: "
+            f"{keras_message(exc)}"
+        ) from None
 
 
 def _call_template(call: dict[str, Any], node: Node, edges: list[Edge]) -> dict[str, Any] | None:
