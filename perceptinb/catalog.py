@@ -17,6 +17,7 @@ from perceptinb.graph import INPUT_TYPE, MODEL_TYPES, Graph, Node
 # Layers whose config carries code (Lambda's bytecode) or loads code from disk (TFSMLayer).
 UNSAFE_TYPES = frozenset({"Lambda", "TFSMLayer"})
 # Keras and keras-hub (the Keras team's model library): importing their modules runs no user code.
+# Matched against the "module" a serialized config names: the source path, not an import.
 KERAS_MODULES = ("keras.src.", "keras.ops.", "keras_hub.src.")
 # Wrappers around other frameworks, and the abstract base: nothing to place on a canvas.
 _NOT_PLACEABLE = frozenset({"Layer", "JaxLayer", "FlaxLayer", "TorchModuleWrapper", "TFSMLayer"})
@@ -134,10 +135,9 @@ def palette_entries() -> list[dict[str, str]]:
 
 def _registered_custom_layers() -> list[str]:
     import keras
-    from keras.src.saving import object_registration
 
     names = []
-    for registered, obj in object_registration.GLOBAL_CUSTOM_OBJECTS.items():
+    for registered, obj in keras.saving.get_custom_objects().items():
         if isinstance(obj, type) and issubclass(obj, keras.layers.Layer):
             names.append(registered)
     return names
@@ -205,6 +205,8 @@ def accepts_several_inputs(node: Node) -> bool:
         return True
     cls = keras_layer_classes().get(node.type)
     return cls is not None and (
+        # Private: Keras exports every merging layer but not their base class, and being a
+        # Merge is what makes a layer take a list of tensors.
         issubclass(cls, keras.src.layers.merging.base_merge.Merge)
         or node.type in {"Attention", "AdditiveAttention", "Dot"}
     )

@@ -66,6 +66,8 @@ def graph_from_keras(model: Any, *, trusted: bool = False, live: bool = False) -
 
 
 def _is_functional(model: Any) -> bool:
+    # Private: Keras exports no Functional class, and keras.Model(inputs, outputs) is one; a
+    # subclassed Model, which has no layer graph to read, is not.
     from keras.src.models.functional import Functional
 
     return isinstance(model, Functional)
@@ -151,7 +153,7 @@ def _from_sequential(model: Any, trusted: bool, locked: dict[str, str] | None) -
 
 def _from_functional(model: Any, trusted: bool, locked: dict[str, str] | None) -> Graph:
     import keras
-    from keras.src.models.functional import Functional
+    from keras.src.models.functional import Functional  # private: see _is_functional
 
     if type(model) is not Functional:
         # A Functional subclass (keras-hub's backbones) describes itself by its constructor
@@ -341,10 +343,15 @@ def fresh_layer(graph: Graph, node: Node, inputs: list[Any]) -> Any:
     # function), and the graph must stay plain JSON data.
     settings = copy.deepcopy(node.settings)
     if graph.trusted:
-        from keras.src.saving.serialization_lib import SafeModeScope
+        import keras
 
-        with SafeModeScope(False):  # the user vouched for this graph (e.g. a Lambda layer)
-            return cls.from_config(settings)
+        # The user vouched for this graph (a Lambda layer, say): safe mode is off for this one
+        # call, through the public API, not globally (keras.config.enable_unsafe_...).
+        return keras.saving.deserialize_keras_object(
+            {"class_name": cls.__name__, "config": settings},
+            custom_objects={cls.__name__: cls},
+            safe_mode=False,
+        )
     return cls.from_config(settings)
 
 
