@@ -363,3 +363,25 @@ def test_live_import_locks_a_block_whose_get_config_fails() -> None:
     assert "get_config" not in vars(dense)  # the layer is left as it was
     canvas = pnb.Canvas(graph, sample=np.ones((1, 3), "float32"))
     assert canvas.errors == {} and all(p.error is None for p in canvas.previews.values())
+
+
+@keras.saving.register_keras_serializable(package="pnbtests")
+class ChattyConfig(keras.layers.Layer):
+    """Its config carries a derived value its constructor rejects (as keras-hub's ViT does)."""
+
+    def call(self, x):
+        return x + 1.0
+
+    def get_config(self):
+        return {**super().get_config(), "derived": 3}
+
+
+def test_a_layer_its_own_config_does_not_rebuild_is_named_and_locked_live() -> None:
+    inp = keras.Input((2,), name="x")
+    model = keras.Model(inp, ChattyConfig(name="chatty")(inp))
+    with pytest.raises(pnb.GraphError, match="node 'chatty' failed.*derived"):
+        pnb.Graph.from_keras(model).to_keras()
+    graph = pnb.Graph.from_keras(model, live=True)
+    assert "cannot be rebuilt from its own config" in graph.locked["chatty"]
+    canvas = pnb.Canvas(graph, sample=np.zeros((1, 2), "float32"))
+    assert canvas.previews["chatty"].stats["max"] == 1.0
