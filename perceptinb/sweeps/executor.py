@@ -177,10 +177,10 @@ def _start_local(workers: int | None) -> tuple[Any, Any]:
         {
             "distributed.worker.multiprocessing-method": "spawn",
             "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
-            # One trial per worker at a time, the rest queued on the scheduler: at the default
-            # 1.1, a one-thread worker takes two trials and runs them one after the other
-            # while another worker idles, and a killed worker takes both down.
-            "distributed.scheduler.worker-saturation": 1.0,
+            # The active memory manager drops "extra" replicas of scattered data within
+            # seconds, undoing broadcast=True; a killed worker then took the only copy of the
+            # sweep's data with it and the rerun failed (measured). Keep every replica.
+            "distributed.scheduler.active-memory-manager.start": False,
         }
     ):
         cluster = LocalCluster(

@@ -38,6 +38,10 @@ class Sweep:
     Attributes:
         trials: Every `Trial`, in order, updated live.
         name: The sweep's name (its hub runs are named "<name> #<index>").
+        timings: Per trial: ``submitted`` (here), ``started`` and ``ended`` (on the worker),
+            ``received`` (its result here) as epoch seconds, and ``stream_s``, the time spent
+            inside the streaming callback.
+        faults: Workers that died while holding trials: ``{worker, detected, trials}``.
     """
 
     def __init__(
@@ -52,7 +56,7 @@ class Sweep:
         self.trials = [
             Trial(s.index, s.params, s.settings, s.graph_json) for s in specs
         ]
-        self._specs = specs
+        self._pending = collections.deque(specs)
         self._data = data
         self._recorder = recorder
         self._max_concurrent = max_concurrent
@@ -195,15 +199,12 @@ class Sweep:
     def _drive(self) -> None:
         from distributed import as_completed
 
-        pending = collections.deque(self._specs)
         try:
-            completed = as_completed(loop=self.client.loop)
-            while pending and self._running_count() < self._limit():
-                self._submit(pending.popleft(), completed)
-            for future in completed:
+            self._completed = as_completed(loop=self.client.loop)
+            self._top_up()
+            for future in self._completed:
                 self._resolve(future)
-                while pending and self._running_count() < self._limit():
-                    self._submit(pending.popleft(), completed)
+                self._top_up()
         finally:
             with self._lock:
                 for t in self.trials:  # nothing is ever left running or queued
@@ -213,6 +214,16 @@ class Sweep:
             self._inbox.close(drain_s=0.5)
             self._done.set()
             self._notify(None)
+
+    def _top_up(self) -> None:
+        """Submit pending trials while there are free slots (after a result, or when a worker
+        joins a scaling cluster)."""
+        completed = getattr(self, "_completed", None)
+        if completed is None:
+            return
+        with self._lock:
+            while self._pending and self._running_count() < self._limit():
+                self._submit(self._pending.popleft(), completed)
 
     def _limit(self) -> int:
         """How many trials may be submitted at once: `max_concurrent`, else one per worker
@@ -245,7 +256,7 @@ class Sweep:
                 key=key, pure=False, priority=-spec.index,
             )
             self._futures[spec.index] = future
-        completed.add(future)
+            completed.add(future)
         self._slots = max(self._slots, self._running_count())
 
     def _resolve(self, future: Any) -> None:
@@ -264,6 +275,8 @@ class Sweep:
             if trial.done:
                 return
             self.timings[index].update(received=received, ended=result.get("ended", received))
+            if "stream_s" in result:  # time inside the streaming callback, on the worker
+                self.timings[index]["stream_s"] = result["stream_s"]
             status = result["status"]
             if status == outcome.STOPPED and index in self._pruned:
                 status = PRUNED
@@ -357,6 +370,8 @@ class Sweep:
                 self._signal_stop(trial.index)
 
     def _on_cluster_event(self, msg: Any, received: float) -> None:
+        if isinstance(msg, dict) and msg.get("action") == "add-worker":
+            self._top_up()
         if not isinstance(msg, dict) or msg.get("action") != "remove-worker":
             return
         with self._lock:
