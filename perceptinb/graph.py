@@ -1,8 +1,8 @@
 """The graph model: plain Python data describing a Keras model as layer blocks and edges.
 
 Nothing here imports TensorFlow or Keras. A node's settings *are* the Keras layer config, so the
-graph can describe every layer Keras can serialize. `keras_bridge` turns graphs into models and
-back; `schema` turns them into versioned JSON and back.
+graph can describe every layer Keras can serialize. `keras_import` turns models into graphs,
+`keras_bridge` graphs into models; `schema` turns them into versioned JSON and back.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ class Graph:
         Raises:
             GraphError: naming the block that cannot be imported, and why.
         """
-        from perceptinb.keras_bridge import graph_from_keras
+        from perceptinb.keras_import import graph_from_keras
 
         return graph_from_keras(model, trusted=trusted, live=live)
 
