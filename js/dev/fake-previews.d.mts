@@ -1,5 +1,5 @@
-// Types of dev/fake-previews.mjs (the harness' fake preview kernel, also used by the tests).
-import type { GraphNode, GraphView, PreviewItem, PreviewsMessage } from "../src/protocol";
+// Types of dev/fake-previews.mjs (the harness' fake kernel, also used by the tests).
+import type { Details, GraphNode, GraphView, PreviewItem, PreviewsPayload } from "../src/protocol";
 
 export function toHalf(v: number): number;
 export function float16Bytes(values: ArrayLike<number>): Uint16Array;
@@ -10,18 +10,25 @@ export function makeItem(
   salt?: number,
   opts?: { detail?: boolean; page?: number },
 ): { item: PreviewItem; values: ArrayLike<number> };
-export function previewsMessage(
+export function previewsPayload(
   view: GraphView,
-  version: number,
   salts?: Map<string, number>,
   synthetic?: boolean,
-): { msg: PreviewsMessage; buffers: DataView[] };
-export class FakePreviewKernel {
-  constructor(model: unknown, opts?: { enabled?: boolean; synthetic?: boolean; delay?: number; hold?: boolean });
+): { payload: PreviewsPayload; buffers: DataView[] };
+export function findNode(nodes: GraphNode[], path: string): GraphNode | null;
+export function detailsFor(nd: GraphNode | null): Partial<Details>;
+export class FakeKernel {
+  constructor(
+    model: unknown,
+    opts?: { enabled?: boolean; synthetic?: boolean; delay?: number; hold?: boolean; commands?: boolean },
+  );
   enabled: boolean;
   version: number;
+  log: { method: string; params: Record<string, unknown>; id: number }[];
   receive(msg: unknown): void;
-  sendAll(): void;
+  push(data: unknown, buffers?: DataView[]): void;
+  reply(id: number, ok: boolean, result: unknown, error?: string | null, buffers?: DataView[]): void;
+  command(id: number, c: unknown): void;
 }
 export function benchPreviews(model: unknown, root: HTMLElement, rounds?: number): Promise<unknown>;
 export function digits(): GraphView;

@@ -1,8 +1,10 @@
-// A fake preview kernel for the dev harness and the tests: it answers request_previews,
-// request_detail and set_previews the way perceptinb.preview.channel does, with deterministic
-// synthetic payloads shaped like the real ones (uint8 images and grids, float16 vectors, int32
-// tokens, each a binary buffer handed over as a DataView), and sends incremental `previews`
-// messages when a node's settings change. Two extra sample graphs exercise every preview kind.
+// A fake kernel for the dev harness and the tests. It speaks the one wire (src/rpc.ts) the way
+// perceptinb.widgets.canvas does: it answers the `command`, `previews`, `preview_detail`,
+// `set_previews` and `export` calls, and pushes one ordered `update` per change, with
+// deterministic synthetic payloads shaped like the real ones (uint8 images and grids, float16
+// vectors, int32 tokens; each array a {buffer, dtype, shape} descriptor with its bytes as a
+// DataView). Two extra sample graphs exercise every preview kind. The codec itself is tested
+// against fixtures written by Python (tests/fixtures); these payloads only need to be plausible.
 
 const THUMB_SIDE = 64, THUMB_TILE = 24, THUMB_CHANNELS = 16, DETAIL_SIDE = 256, DETAIL_CHANNELS = 36;
 const SHORT_VECTOR = 32, LINE_POINTS = 256, BINS = 32;
@@ -115,15 +117,13 @@ function vector(nd, n, salt) {
  */
 export function makeItem(nd, buffers, salt = 0, { detail = false, page = 0 } = {}) {
   const shape = parseShape(nd.shape);
-  const base = { node: nd.id, shape: shape ?? [], buffer: -1, dtype: null, dims: [], error: null, range: [0, 0] };
+  const base = { node: nd.id, shape: shape ?? [], data: null, error: null, range: [0, 0] };
   if (nd.error) return { item: { ...base, kind: "none", stats: stats([]), error: nd.error }, values: [] };
   if (nd.blocked || !shape) return { item: { ...base, kind: "none", stats: stats([]), error: "Not computed: an upstream layer failed." }, values: [] };
   if (nd.preview_error) return { item: { ...base, kind: "none", stats: stats([]), error: nd.preview_error }, values: [] };
   const push = (bytes, dtype, dims) => {
-    base.buffer = buffers.length;
+    base.data = { buffer: buffers.length, dtype, shape: dims };
     buffers.push(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    base.dtype = dtype;
-    base.dims = dims;
   };
   if (shape.length === 1 && nd.tokens) {
     const ids = Int32Array.from({ length: shape[0] }, (_, i) => (i < shape[0] - 40 ? 2 + Math.floor(hash(`${nd.id}${i}`) * 9000) : 0));
@@ -178,11 +178,11 @@ export function makeItem(nd, buffers, salt = 0, { detail = false, page = 0 } = {
   return { item: { ...base, kind: "grid", stats: stats(sheet), range: r, grid }, values: sheet };
 }
 
-/** Every top-level node's item, as the answer to request_previews. */
-export function previewsMessage(view, version, salts = new Map(), synthetic = false) {
+/** Every top-level node's item: the payload of the `previews` call. */
+export function previewsPayload(view, salts = new Map(), synthetic = false) {
   const buffers = [];
   const items = view.nodes.map((nd) => makeItem(nd, buffers, salts.get(nd.id) ?? 0).item);
-  return { msg: { kind: "previews", version, synthetic, enabled: true, items, removed: [] }, buffers };
+  return { payload: { items, removed: [], enabled: true, synthetic }, buffers };
 }
 
 function descendants(view, id) {
@@ -195,85 +195,180 @@ function descendants(view, id) {
   return out;
 }
 
-/** The kernel side of the preview messages, for a FakeModel with emit(). */
-export class FakePreviewKernel {
-  constructor(model, { enabled = true, synthetic = false, delay = 15, hold = false } = {}) {
+const CONFIGS = {
+  Conv2D: { filters: 8, kernel_size: [3, 3], strides: [1, 1], padding: "valid", activation: "relu", use_bias: true,
+    kernel_initializer: { module: "keras.initializers", class_name: "GlorotUniform", config: { seed: null } }, kernel_regularizer: null },
+  Dense: { units: 64, activation: "relu", use_bias: true, kernel_regularizer: null },
+};
+
+/** The node at a path id ("GROUP/CHILD"), or null. */
+export function findNode(nodes, path) {
+  if (!path) return null;
+  let found = null;
+  for (const part of (path || "").split("/")) {
+    found = nodes.find((n) => n.id === part);
+    if (!found) return null;
+    nodes = found.group?.nodes ?? [];
+  }
+  return found;
+}
+
+/** The `details` of a node: its settings as form fields (ints, strings, booleans as JSON). */
+export function detailsFor(nd) {
+  if (!nd) return {};
+  const settings = { name: nd.id, trainable: true, ...(nd.settings ?? CONFIGS[nd.type] ?? {}) };
+  const kind = (v) => (typeof v === "boolean" ? "bool" : Number.isInteger(v) ? "int" : typeof v === "number" ? "float" : typeof v === "string" ? "str" : "json");
+  const fields = Object.entries(settings).filter(([k]) => k !== "name")
+    .map(([key, value]) => ({ key, kind: kind(value), value, nullable: value === null, editable: true }));
+  return { id: nd.id, type: nd.type, shape: nd.shape, params: nd.params, error: nd.error, settings, fields };
+}
+
+/**
+ * The kernel side of a FakeModel: `receive(msg, buffers)` takes what the view sends. Answers
+ * after `delay` ms (-1: synchronously). `commands: false` leaves command calls to the test.
+ */
+export class FakeKernel {
+  constructor(model, { enabled = true, synthetic = false, delay = 15, hold = false, commands = true } = {}) {
     this.model = model;
-    this.hold = hold; // do not answer request_previews (benchmarks send their own first message)
+    this.hold = hold; // do not answer the `previews` call (benchmarks send their own first update)
+    this.commands = commands;
     this.enabled = enabled;
     this.synthetic = synthetic;
     this.delay = delay;
-    this.version = 0;
+    this.version = model.get("graph_view")?.version ?? 1;
     this.salts = new Map();
-    this.sentVersion = 0;
-    this.lastView = model.get("graph_view");
-    model.on("change:graph_view", () => this.graphChanged());
+    this.log = [];
+    this.seq = 0;
   }
 
-  post(msg, buffers) {
-    const go = () => this.model.emit("msg:custom", msg, buffers);
-    if (this.delay < 0) go();
-    else setTimeout(go, this.delay);
+  later(fn) {
+    if (this.delay < 0) fn();
+    else setTimeout(fn, this.delay);
+  }
+
+  reply(id, ok, result, error = null, buffers = []) {
+    this.later(() => this.model.emit("msg:custom", { kind: "rpc_reply", id, ok, result: ok ? result : null, error }, buffers));
+  }
+
+  push(data, buffers = []) {
+    this.later(() => this.model.emit("msg:custom", { kind: "rpc_push", topic: "update", seq: ++this.seq, data }, buffers));
   }
 
   receive(msg) {
-    if (msg.kind === "request_previews") { if (!this.hold) this.sendAll(); }
-    else if (msg.kind === "set_previews") {
-      this.enabled = !!msg.enabled;
-      if (this.enabled) this.sendAll();
-      else this.post({ kind: "previews", version: ++this.version, synthetic: this.synthetic, enabled: false, items: [],
-        removed: this.model.get("graph_view").nodes.map((n) => n.id) }, []);
-    } else if (msg.kind === "request_detail") this.sendDetail(msg.node, msg.page ?? 0);
+    if (!msg || msg.kind !== "rpc") return;
+    const { id, method, params = {} } = msg;
+    this.log.push(msg);
+    if (method === "previews") { if (!this.hold) this.answerPreviews(id); }
+    else if (method === "set_previews") this.setEnabled(id, !!params.enabled);
+    else if (method === "preview_detail") this.answerDetail(id, params.node, params.page ?? 0);
+    else if (method === "command") { if (this.commands) this.command(id, params.command ?? {}); }
+    else if (method === "export") this.reply(id, false, null, "The fake kernel cannot export");
+    else this.reply(id, false, null, `Unknown method. Received: method=${JSON.stringify(method)}.`);
   }
 
-  sendAll() {
-    if (!this.enabled) return this.post({ kind: "previews", version: ++this.version, synthetic: this.synthetic, enabled: false, items: [], removed: [] }, []);
-    const { msg, buffers } = previewsMessage(this.model.get("graph_view"), ++this.version, this.salts, this.synthetic);
-    this.post(msg, buffers);
-  }
-
-  /** Edited nodes (settings differ) and their descendants get new previews; gone nodes are removed. */
-  graphChanged() {
+  answerPreviews(id) {
     const view = this.model.get("graph_view");
-    const before = new Map((this.lastView?.nodes ?? []).map((n) => [n.id, n]));
-    this.lastView = structuredClone(view);
-    if (!this.enabled) return;
+    if (!this.enabled) return this.reply(id, true, { version: this.version, items: [], removed: [], enabled: false, synthetic: this.synthetic });
+    const { payload, buffers } = previewsPayload(view, this.salts, this.synthetic);
+    this.reply(id, true, { version: this.version, ...payload }, null, buffers);
+  }
+
+  setEnabled(id, on) {
+    this.enabled = on;
+    const view = this.model.get("graph_view");
+    this.version += 1;
+    if (on) {
+      const { payload, buffers } = previewsPayload(view, this.salts, this.synthetic);
+      this.push({ version: this.version, previews: payload }, buffers);
+    } else {
+      this.push({ version: this.version, previews: { items: [], removed: view.nodes.map((n) => n.id), enabled: false, synthetic: this.synthetic } });
+    }
+    this.reply(id, true, { version: this.version });
+  }
+
+  /** One edit: the new graph, its details and the previews of what changed, in one update. */
+  publish(graph, before, changes) {
+    this.version += 1;
+    graph.version = this.version;
+    this.model.state.graph_view = graph; // the trait snapshot (its change event comes later, if ever)
     const dirty = new Set();
-    for (const nd of view.nodes) {
-      const old = before.get(nd.id);
-      if (!old || JSON.stringify(old.settings) !== JSON.stringify(nd.settings)) {
+    const old = new Map(before.nodes.map((n) => [n.id, n]));
+    for (const nd of graph.nodes) {
+      const o = old.get(nd.id);
+      if (!o || JSON.stringify(o.settings) !== JSON.stringify(nd.settings)) {
         this.salts.set(nd.id, hash(JSON.stringify(nd.settings ?? {})));
-        for (const d of descendants(view, nd.id)) dirty.add(d);
+        for (const d of descendants(graph, nd.id)) dirty.add(d);
       }
     }
-    const removed = [...before.keys()].filter((id) => !view.nodes.some((n) => n.id === id));
-    if (!dirty.size && !removed.length) return;
     const buffers = [];
-    const items = view.nodes.filter((n) => dirty.has(n.id)).map((nd) => makeItem(nd, buffers, this.salts.get(nd.id) ?? 0).item);
-    this.post({ kind: "previews", version: ++this.version, synthetic: this.synthetic, enabled: true, items, removed }, buffers);
+    const items = this.enabled ? graph.nodes.filter((n) => dirty.has(n.id)).map((nd) => makeItem(nd, buffers, this.salts.get(nd.id) ?? 0).item) : [];
+    const removed = [...old.keys()].filter((id) => !graph.nodes.some((n) => n.id === id));
+    const selected = this.model.get("selected");
+    const details = detailsFor(findNode(graph.nodes, changes.renamed[selected] ?? selected));
+    this.push({ version: this.version, graph, details, changes,
+      previews: { items, removed, enabled: this.enabled, synthetic: this.synthetic } }, buffers);
   }
 
-  sendDetail(id, page) {
+  command(id, c) {
+    const before = this.model.get("graph_view");
+    const g = structuredClone(before);
+    const nd = c.node ? g.nodes.find((n) => n.id === c.node) : null;
+    const fail = (error) => this.reply(id, false, null, error);
+    const changes = { added: [], removed: [], renamed: {} };
+    if (c.node && !nd) return fail(`'node' names no node of the graph. Received: ${JSON.stringify(c.node)}.`);
+    switch (c.op) {
+      case "move": nd.pos = c.pos; break;
+      case "remove": g.nodes = g.nodes.filter((n) => n !== nd); g.edges = g.edges.filter((e) => e.src !== c.node && e.dst !== c.node); changes.removed.push(c.node); break;
+      case "add": {
+        const nid = `${c.type.toLowerCase()}_${g.version}`;
+        g.nodes.push({ id: nid, type: c.type, category: "other", shape: "", params: 0, error: null, blocked: false,
+          pos: c.pos ?? null, shares: null, n_inputs: 1, n_outputs: 1, multi_input: false, group: null });
+        changes.added.push(nid);
+        break;
+      }
+      case "rename": {
+        if (g.nodes.some((n) => n.id === c.name)) return fail(`A node named '${c.name}' already exists.`);
+        for (const e of g.edges) { if (e.src === nd.id) e.src = c.name; if (e.dst === nd.id) e.dst = c.name; }
+        changes.renamed[nd.id] = c.name;
+        nd.id = c.name;
+        break;
+      }
+      case "connect": g.edges.push({ src: c.src, dst: c.dst, src_port: 0, dst_port: c.dst_port ?? 0 }); break;
+      case "disconnect": g.edges = g.edges.filter((e) => !(e.src === c.src && e.dst === c.dst)); break;
+      case "set": {
+        if (typeof c.value === "number" && c.value < 1) return fail(`Expected ${c.key} > 0. Received: ${c.key}=${c.value}`);
+        nd.settings = { ...(nd.settings ?? CONFIGS[nd.type] ?? {}), [c.key]: c.value };
+        break;
+      }
+      case "undo": case "redo": return fail(`Nothing to ${c.op}.`);
+      default: return fail(`Unknown op ${JSON.stringify(c.op)}.`);
+    }
+    this.publish(g, before, changes);
+    this.reply(id, true, { version: this.version, ...changes });
+  }
+
+  answerDetail(id, node, page) {
     const view = this.model.get("graph_view");
-    const nd = view.nodes.find((n) => n.id === id);
-    if (!nd || !this.enabled) return;
+    const nd = view.nodes.find((n) => n.id === node);
+    if (!nd) return this.reply(id, false, null, `preview_detail: no node '${node}' in the graph.`);
+    if (!this.enabled) return this.reply(id, true, { version: this.version, detail: null });
     const buffers = [];
-    const { item, values } = makeItem(nd, buffers, this.salts.get(id) ?? 0, { detail: true, page });
+    const { item, values } = makeItem(nd, buffers, this.salts.get(node) ?? 0, { detail: true, page });
     const h = histogram(values);
-    const histogram_ = { buffer: buffers.length, lo: h.lo, hi: h.hi, bins: BINS };
+    const counts = { buffer: buffers.length, dtype: "float32", shape: [BINS] };
     buffers.push(new DataView(h.counts.buffer));
     let target = null;
-    const isOutput = !view.edges.some((e) => e.src === id) && nd.type !== "InputLayer";
+    const isOutput = !view.edges.some((e) => e.src === node) && nd.type !== "InputLayer";
     if (isOutput && item.kind === "bars") {
       const n = item.shape[0] ?? 1;
       const y = Array.from({ length: n }, (_, i) => (n === 1 ? 1 : i === 3 % n ? 1 : 0));
       const bytes = new Uint8Array(float16Bytes(y).buffer);
-      target = { node: id, kind: "bars", shape: [n], buffer: buffers.length, dtype: "float16", dims: [n], stats: stats(y), error: null, range: [0, 1] };
+      target = { node, kind: "bars", shape: [n], data: { buffer: buffers.length, dtype: "float16", shape: [n] }, stats: stats(y), error: null, range: [0, 1] };
       buffers.push(new DataView(bytes.buffer));
     }
     const grid = item.grid ?? {};
-    this.post({ kind: "preview_detail", node: id, page: grid.page ?? 0, pages: grid.pages ?? 1, item,
-      histogram: histogram_, target }, buffers);
+    const detail = { node, page: grid.page ?? 0, pages: grid.pages ?? 1, item, histogram: { counts, lo: h.lo, hi: h.hi }, target };
+    this.reply(id, true, { version: this.version, detail }, null, buffers);
   }
 }
 
@@ -321,16 +416,18 @@ const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r,
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 /**
- * Times applying one `previews` message holding every node (ResNet50: 177 items) and drawing
+ * Times applying one `update` holding every node's preview (ResNet50: 177 items) and drawing
  * it: `apply` is the synchronous handler (decode, store, draw thumbnails, relayout if needed),
- * `paint` runs until the next frame has been painted. The first message grows the blocks (a
+ * `paint` runs until the next frame has been painted. The first update grows the blocks (a
  * relayout); the updates after it change every item's pixels only. Messages are built before
  * timing: encoding is the kernel's cost.
  */
 export async function benchPreviews(model, root, rounds = 15) {
   const view = model.get("graph_view");
-  const msgs = Array.from({ length: rounds + 1 }, (_, i) =>
-    previewsMessage(view, 1000 + i, new Map(view.nodes.map((n) => [n.id, i * 0.37]))));
+  const msgs = Array.from({ length: rounds + 1 }, (_, i) => {
+    const { payload, buffers } = previewsPayload(view, new Map(view.nodes.map((n) => [n.id, i * 0.37])));
+    return { msg: { kind: "rpc_push", topic: "update", seq: 1000 + i, data: { version: 1000 + i, previews: payload } }, buffers };
+  });
   const bytes = msgs[0].buffers.reduce((a, b) => a + b.byteLength, 0);
   const apply = [], paint = [];
   let first = null;
@@ -341,11 +438,11 @@ export async function benchPreviews(model, root, rounds = 15) {
     const t1 = performance.now();
     await frame();
     const t2 = performance.now();
-    if (root.querySelector(`.pnb-preview[data-version="${msg.version}"]`) === null) throw new Error("not drawn");
+    if (root.querySelector(`.pnb-preview[data-version="${msg.data.version}"]`) === null) throw new Error("not drawn");
     if (i === 0) first = { apply: t1 - t0, paint: t2 - t0 };
     else { apply.push(t1 - t0); paint.push(t2 - t0); }
   }
-  return { items: msgs[0].msg.items.length, bytes, first, update: { apply: median(apply), paint: median(paint), min: Math.min(...apply), max: Math.max(...apply) } };
+  return { items: msgs[0].msg.data.previews.items.length, bytes, first, update: { apply: median(apply), paint: median(paint), min: Math.min(...apply), max: Math.max(...apply) } };
 }
 
 export const PREVIEW_SAMPLES = { digits, sequence };

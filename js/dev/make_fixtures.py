@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 
 from perceptinb import codec
+from perceptinb.preview.channel import detail_message, previews_message
+from perceptinb.preview.summarize import failed, histogram, summarize
 
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 
@@ -34,9 +36,21 @@ def _json_number(value: float | int) -> Any:
     return value
 
 
+def _stable(value: Any) -> Any:
+    """Floats to 6 significant digits: a BLAS sum may differ in its last bit between machines,
+    and the staleness test must not fail for that."""
+    if isinstance(value, float) and math.isfinite(value):
+        return float(f"{value:.6g}")
+    if isinstance(value, dict):
+        return {k: _stable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_stable(v) for v in value]
+    return value
+
+
 def _message(content: Any, buffers: list[Any]) -> dict[str, Any]:
     return {
-        "content": content,
+        "content": _stable(content),
         "buffers": [base64.b64encode(bytes(b)).decode("ascii") for b in buffers],
     }
 
@@ -71,9 +85,47 @@ def codec_cases() -> list[dict[str, Any]]:
     return cases
 
 
+def _activations() -> dict[str, np.ndarray]:
+    """Deterministic layer outputs (batch of one) whose previews cover every kind. Only exact
+    IEEE arithmetic (no sin, no BLAS), so the pixels are the same on every machine."""
+    y, x = np.mgrid[0:16, 0:16].astype(np.float32)
+    ramp = (x + 2 * y) / np.float32(46.0)
+    vector = ((np.arange(300, dtype=np.float32) * 37) % 101 - 50) / np.float32(25.0)
+    with_nan = vector[:20].copy()
+    with_nan[3] = np.nan
+    return {
+        "image": ramp[None, :, :, None],
+        "rgb": np.stack([ramp, 1 - ramp, ramp * 0.5], -1)[None],
+        "conv": np.stack([(x * c + y) % 7 / np.float32(6.0) for c in range(20)], -1)[None],
+        "sequence": np.outer(np.arange(40), np.arange(3)).astype(np.float32)[None],
+        "dense": np.maximum(vector[:10], 0)[None],
+        "flatten": vector[None],
+        "log": with_nan[None],
+        "tokens": (np.arange(12, dtype=np.int32) * 7)[None],
+    }
+
+
+def previews_fixture() -> dict[str, Any]:
+    """A previews payload with one item of every kind, and one inspector detail."""
+    previews = {name: summarize(a) for name, a in _activations().items()}
+    previews["reshape"] = failed((7, 7), "cannot reshape array of size 6400 into shape (7, 7)")
+    buffers: list[Any] = []
+    payload = previews_message(previews, ["gone"], True, False, buffers)
+    dense = _activations()["dense"]
+    detail_buffers: list[Any] = []
+    detail = detail_message(
+        "dense", summarize(dense, detail=True), histogram(dense),
+        summarize(np.array([[3, 1, 4]], np.int32), detail=True), detail_buffers,
+    )
+    return {
+        "previews": _message({"version": 3, **payload}, buffers),
+        "detail": _message({"version": 3, "detail": detail}, detail_buffers),
+    }
+
+
 def fixtures() -> dict[str, str]:
     """File name -> text of every fixture file."""
-    files = {"codec.json": {"cases": codec_cases()}}
+    files = {"codec.json": {"cases": codec_cases()}, "previews.json": previews_fixture()}
     return {name: json.dumps(data, indent=1, sort_keys=True) + "\n" for name, data in files.items()}
 
 

@@ -1,63 +1,27 @@
 /**
- * Sends commands to the kernel and routes its `command_result` answers. Command ids come from
- * one counter per page, so two views of the same widget never reuse an id; each view only
- * handles the answers to its own commands.
+ * Commands to the kernel over the one wire (./rpc.ts `command` call), and the status line that
+ * shows what went wrong. A command resolves to an {@link Outcome}: the kernel's
+ * {@link CommandResult} (what changed, at which version) or its error message; it never rejects.
  */
-import type { AnyModel, Command, CommandMessage, CommandResultMessage } from "./protocol";
+import type { Command, CommandResult } from "./protocol";
+import type { Rpc } from "./rpc";
 
-const SEQ_KEY = "__perceptinbCommandSeq";
+export type Outcome = { ok: true; result: CommandResult } | { ok: false; error: string };
 
-/** The next message id of this page (commands and export requests share the counter). */
-export function nextId(): number {
-  const g = globalThis as unknown as Record<string, number>;
-  g[SEQ_KEY] = (g[SEQ_KEY] ?? 0) + 1;
-  return g[SEQ_KEY];
-}
-
-export type ResultHandler = (command: Command, result: CommandResultMessage) => void;
-
-export class CommandChannel {
-  private pending = new Map<number, Command>();
-  private readonly onMsg: (msg: unknown) => void;
-
-  constructor(
-    private readonly model: AnyModel,
-    private readonly onResult: ResultHandler,
-  ) {
-    this.onMsg = (msg: unknown) => this.receive(msg);
-    model.on("msg:custom", this.onMsg);
-  }
-
-  send(command: Command): number {
-    const id = nextId();
-    this.pending.set(id, command);
-    const msg: CommandMessage = { kind: "command", id, command };
-    this.model.send(msg);
-    return id;
-  }
-
-  get inFlight(): number {
-    return this.pending.size;
-  }
-
-  private receive(raw: unknown): void {
-    const msg = raw as Partial<CommandResultMessage> | null;
-    if (!msg || msg.kind !== "command_result" || typeof msg.id !== "number") return;
-    const command = this.pending.get(msg.id);
-    if (!command) return; // another view's command
-    this.pending.delete(msg.id);
-    this.onResult(command, {
-      kind: "command_result",
-      id: msg.id,
-      ok: !!msg.ok,
-      error: typeof msg.error === "string" ? msg.error : null,
-    });
-  }
-
-  destroy(): void {
-    this.model.off("msg:custom", this.onMsg);
-    this.pending.clear();
-  }
+/** Sends `command` and resolves with what the kernel said (its update arrived before). */
+export function sendCommand(rpc: Rpc, command: Command): Promise<Outcome> {
+  return rpc.call<CommandResult>("command", { command }).then(
+    ({ result }) => ({
+      ok: true as const,
+      result: {
+        version: Number(result?.version) || 0,
+        added: Array.isArray(result?.added) ? result.added.map(String) : [],
+        removed: Array.isArray(result?.removed) ? result.removed.map(String) : [],
+        renamed: result?.renamed && typeof result.renamed === "object" ? result.renamed : {},
+      },
+    }),
+    (error: Error) => ({ ok: false as const, error: error.message || "unknown error" }),
+  );
 }
 
 /** The status line at the bottom of the canvas: failures stay 8 s (or until clicked), info 2.5 s. */

@@ -1,32 +1,36 @@
 /**
- * The "Copy as code" and "Export .keras" toolbar buttons. Both ask the kernel (which owns the
- * graph) with an `export` message; see protocol.ts. The code goes to the clipboard, or, where the
+ * The "Copy as code" and "Export .keras" toolbar buttons. Both call the kernel (which owns the
+ * graph) with the `export` call; see protocol.ts. The code goes to the clipboard, or, where the
  * clipboard API is missing or refused (plain http, a sandboxed frame), into a dialog with the
  * code selected. The `.keras` file arrives as one binary buffer and is offered as a download.
  */
-import { nextId, type StatusLine } from "./commands";
-import type { AnyModel, ExportRequest, ExportResultMessage } from "./protocol";
+import type { StatusLine } from "./commands";
+import type { BufferLike, Rpc } from "./rpc";
 
-type Format = ExportRequest["format"];
+type Format = "code" | "keras";
+
+interface ExportResult {
+  format: Format;
+  code?: string;
+  filename?: string;
+  size?: number;
+}
 
 export class ExportControls {
   readonly copyButton: HTMLButtonElement;
   readonly exportButton: HTMLButtonElement;
-  private pending = new Map<number, Format>();
+  private busy = new Set<Format>();
   private modal: HTMLDivElement | null = null;
-  private readonly onMsg: (msg: unknown, buffers?: unknown[]) => void;
 
   constructor(
     private readonly doc: Document,
-    private readonly model: AnyModel,
+    private readonly rpc: Rpc,
     private readonly status: StatusLine,
     /** Where the code dialog opens (the canvas root, so it stays inside the cell). */
     private readonly host: HTMLElement,
   ) {
     this.copyButton = this.button("pnb-copy-code", "</>", "Copy as code (Keras functional API)", "code");
     this.exportButton = this.button("pnb-export-keras", "⤓", "Export .keras (architecture and weights)", "keras");
-    this.onMsg = (msg, buffers) => this.receive(msg, buffers);
-    model.on("msg:custom", this.onMsg);
   }
 
   private button(cls: string, text: string, label: string, format: Format): HTMLButtonElement {
@@ -41,35 +45,33 @@ export class ExportControls {
   }
 
   request(format: Format): void {
-    if ([...this.pending.values()].includes(format)) return; // one at a time per format
-    const id = nextId();
-    this.pending.set(id, format);
-    this.buttonFor(format).classList.add("pnb-busy");
-    this.buttonFor(format).setAttribute("aria-busy", "true");
-    const msg: ExportRequest = { kind: "export", id, format };
-    this.model.send(msg);
+    if (this.busy.has(format)) return; // one at a time per format
+    this.busy.add(format);
+    const button = this.buttonFor(format);
+    button.classList.add("pnb-busy");
+    button.setAttribute("aria-busy", "true");
     if (format === "keras") this.status.show("Saving the model as .keras…", "info", 60_000);
+    const done = () => {
+      this.busy.delete(format);
+      button.classList.remove("pnb-busy");
+      button.removeAttribute("aria-busy");
+    };
+    this.rpc.call<ExportResult>("export", { format }).then(
+      ({ result, buffers }) => {
+        done();
+        if (format === "code") void this.copy(String(result.code ?? ""));
+        else this.download(buffers[0], result.filename || "model.keras");
+      },
+      (error: Error) => {
+        done();
+        const what = format === "code" ? "Copy as code" : "Export .keras";
+        this.status.show(`${what} failed: ${error.message || "unknown error"}`, "error");
+      },
+    );
   }
 
   private buttonFor(format: Format): HTMLButtonElement {
     return format === "code" ? this.copyButton : this.exportButton;
-  }
-
-  private receive(raw: unknown, buffers?: unknown[]): void {
-    const msg = raw as Partial<ExportResultMessage> | null;
-    if (!msg || msg.kind !== "export_result" || typeof msg.id !== "number") return;
-    const format = this.pending.get(msg.id);
-    if (!format) return; // another view's request
-    this.pending.delete(msg.id);
-    this.buttonFor(format).classList.remove("pnb-busy");
-    this.buttonFor(format).removeAttribute("aria-busy");
-    if (!msg.ok) {
-      const what = format === "code" ? "Copy as code" : "Export .keras";
-      this.status.show(`${what} failed: ${msg.error ?? "unknown error"}`, "error");
-      return;
-    }
-    if (format === "code") void this.copy(String(msg.code ?? ""));
-    else this.download(buffers?.[0], msg.filename || "model.keras");
   }
 
   private async copy(code: string): Promise<void> {
@@ -84,7 +86,7 @@ export class ExportControls {
     }
   }
 
-  private download(buffer: unknown, filename: string): void {
+  private download(buffer: BufferLike | undefined, filename: string): void {
     const bytes = toBytes(buffer);
     const win = this.doc.defaultView;
     if (!bytes || !win?.URL?.createObjectURL) {
@@ -163,8 +165,7 @@ export class ExportControls {
   }
 
   destroy(): void {
-    this.model.off("msg:custom", this.onMsg);
-    this.pending.clear();
+    this.busy.clear();
     this.closeCode();
   }
 }

@@ -2,13 +2,13 @@
  * The preview inspector of the selected block: the full-resolution output (paged by channel
  * groups for feature maps), the target `y` next to it when known, a value histogram and the
  * summary stats. It sits at the top of the `.pnb-settings` panel, which then scrolls as a whole,
- * so the settings form stays one scroll away. Full resolution is fetched on demand with
- * `request_detail` (only the selected block's, as the kernel bounds thumbnails to 16 KB).
+ * so the settings form stays one scroll away. Full resolution is fetched on demand with the
+ * `preview_detail` call (only the selected block's, as the kernel bounds thumbnails to 16 KB).
  */
-import type { AnyModel, PreviewDetailMessage } from "./protocol";
+import { decodeArray } from "./codec";
+import type { PreviewDetail } from "./protocol";
+import type { Rpc } from "./rpc";
 import {
-  bufferBytes,
-  decodeFloat32,
   decodeItem,
   formatShape,
   formatValue,
@@ -32,17 +32,18 @@ export interface Detail {
   target: Preview | null;
 }
 
-/** Decodes a `preview_detail` message; null when it is not one. */
+/** Decodes the `detail` of a `preview_detail` result; null when there is none. */
 export function decodeDetail(raw: unknown, buffers: readonly (BufferLike | null)[] = [], version = 0): Detail | null {
-  const m = raw as Partial<PreviewDetailMessage> | null;
-  if (!m || m.kind !== "preview_detail" || !m.item || typeof m.node !== "string") return null;
+  const m = raw as Partial<PreviewDetail> | null;
+  if (!m || typeof m !== "object" || !m.item || typeof m.node !== "string") return null;
   let histogram: Detail["histogram"] = null;
   const h = m.histogram;
-  if (h && typeof h === "object" && typeof h.buffer === "number" && h.buffer >= 0) {
-    const bytes = bufferBytes(buffers[h.buffer]);
-    if (bytes) {
-      const bins = typeof h.bins === "number" && h.bins > 0 ? h.bins : bytes.length >> 2;
-      histogram = { counts: decodeFloat32(bytes, bins), lo: Number(h.lo), hi: Number(h.hi) };
+  if (h && typeof h === "object") {
+    try {
+      const counts = decodeArray(h.counts, buffers, "histogram.counts");
+      if (counts.data instanceof Float32Array) histogram = { counts: counts.data, lo: Number(h.lo), hi: Number(h.hi) };
+    } catch {
+      histogram = null; // a malformed histogram hides the histogram, not the preview
     }
   }
   return {
@@ -121,11 +122,12 @@ export class Inspector {
   private page = 0;
   private detail: Detail | null = null;
   private outputEl: HTMLElement | null = null;
-  private readonly onMsg: (msg: unknown, buffers?: unknown) => void;
+  /** Answers to requests older than the latest are dropped (a slow answer for an old page). */
+  private asked = 0;
 
   constructor(
     private readonly doc: Document,
-    private readonly model: AnyModel,
+    private readonly rpc: Rpc,
     private readonly layer: PreviewLayer,
     /** The panel hosting this section; gets `pnb-has-inspector` while it is shown. */
     private readonly panel: HTMLElement,
@@ -150,8 +152,6 @@ export class Inspector {
     this.stats = el(doc, "dl", "pnb-inspector-stats");
     this.error = el(doc, "div", "pnb-inspector-error");
     this.el.append(summary, this.error, this.views, this.pager, this.histBox, this.stats);
-    this.onMsg = (msg, buffers) => this.receive(msg, buffers);
-    model.on("msg:custom", this.onMsg);
     this.render();
   }
 
@@ -177,18 +177,19 @@ export class Inspector {
     if (!this.id || !this.layer.enabled) return;
     const pages = this.detail?.pages ?? 1;
     page = Math.max(0, Math.min(page, pages - 1));
-    this.model.send({ kind: "request_detail", node: this.id, page });
-  }
-
-  private receive(raw: unknown, buffers: unknown): void {
-    const m = raw as { kind?: string; node?: string } | null;
-    if (!m || m.kind !== "preview_detail" || m.node !== this.id) return; // late answer for an old selection
-    const list = (Array.isArray(buffers) ? buffers : []) as BufferLike[];
-    const d = decodeDetail(raw, list, this.layer.store.version);
-    if (!d) return;
-    this.detail = d;
-    this.page = d.page;
-    this.render();
+    const id = this.id;
+    const asked = ++this.asked;
+    this.rpc.call<{ version: number; detail: unknown }>("preview_detail", { node: id, page }).then(
+      ({ result, buffers }) => {
+        if (id !== this.id || asked !== this.asked) return; // late answer for an old selection
+        const d = decodeDetail(result.detail, buffers, result.version);
+        if (!d) return;
+        this.detail = d;
+        this.page = d.page;
+        this.render();
+      },
+      () => {}, // e.g. the block went away meanwhile: the thumbnail stays what is shown
+    );
   }
 
   private render(): void {
@@ -292,7 +293,7 @@ export class Inspector {
   }
 
   destroy(): void {
-    this.model.off("msg:custom", this.onMsg);
+    this.asked = -1;
     this.panel.classList.remove("pnb-has-inspector");
     this.el.remove();
   }

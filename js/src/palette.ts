@@ -98,7 +98,7 @@ export class PalettePanel {
     this.locked = reason;
     this.el.classList.toggle("pnb-palette-locked", !!reason);
     this.lockNote.hidden = !reason;
-    this.lockNote.textContent = reason ? `🔒 ${reason}` : "";
+    this.lockNote.textContent = reason;
     this.renderList();
   }
 

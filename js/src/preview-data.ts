@@ -1,13 +1,13 @@
 /**
- * Preview data without the DOM: decoding the kernel's binary buffers (uint8, float16, int32),
- * the per-node store that incremental `previews` messages update, and the pure pixel / geometry
+ * Preview data without the DOM: decoding the kernel's preview items (their arrays through
+ * ./codec.ts), the per-node store that `update` pushes change, and the pure pixel / geometry
  * functions the thumbnails and the inspector draw from. Keeping these pure lets the tests check
  * exact pixels without a canvas implementation.
  */
-import type { PreviewItem, PreviewKind, PreviewsMessage, PreviewStats } from "./protocol";
+import { CodecError, decodeArray, type BufferLike } from "./codec";
+import type { PreviewItem, PreviewKind, PreviewsPayload, PreviewStats } from "./protocol";
 
-/** A buffer as anywidget hands it over: DataView in practice, ArrayBuffer or a typed array too. */
-export type BufferLike = ArrayBuffer | ArrayBufferView;
+export type { BufferLike } from "./codec";
 
 export type PreviewData = Uint8Array | Float32Array | Int32Array;
 
@@ -22,51 +22,21 @@ export interface Preview {
   error: string | null;
   grid: { rows: number; cols: number; tile: [number, number]; channels: number; shown: number } | null;
   range: [number, number] | null;
-  /** `version` of the message that delivered it: echoed as `data-version` once drawn. */
+  /** The kernel version that delivered it: echoed as `data-version` once drawn. */
   version: number;
 }
 
 const KINDS: readonly PreviewKind[] = ["gray", "rgb", "grid", "heatmap", "bars", "line", "tokens", "none"];
-
-/** Bytes of a buffer, as a view on the same memory (no copy). */
-export function bufferBytes(b: BufferLike | null | undefined): Uint8Array | null {
-  if (!b) return null;
-  if (b instanceof ArrayBuffer) return new Uint8Array(b);
-  if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength);
-  return null;
-}
-
-/** IEEE 754 half-precision bits to a number (done by hand: Float16Array is not everywhere yet). */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24; // zero and subnormals
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
-/** Little-endian float16 values (numpy's layout) to float32; `count` caps how many are read. */
-export function decodeFloat16(bytes: Uint8Array, count = bytes.length >> 1): Float32Array {
-  const n = Math.min(count, bytes.length >> 1);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = halfToFloat(bytes[2 * i] | (bytes[2 * i + 1] << 8));
-  return out;
-}
-
-/** Little-endian int32 values; copies when the view is not 4-byte aligned. */
-export function decodeInt32(bytes: Uint8Array, count = bytes.length >> 2): Int32Array {
-  const n = Math.min(count, bytes.length >> 2);
-  if (bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, n);
-  return new Int32Array(bytes.slice(0, n * 4).buffer);
-}
-
-/** Little-endian float32 values (histogram counts); copies when not 4-byte aligned. */
-export function decodeFloat32(bytes: Uint8Array, count = bytes.length >> 2): Float32Array {
-  const n = Math.min(count, bytes.length >> 2);
-  if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, n);
-  return new Float32Array(bytes.slice(0, n * 4).buffer);
-}
+/** The payload each kind must carry: its dtype and number of dimensions. */
+const PAYLOAD: Record<Exclude<PreviewKind, "none">, [string, number]> = {
+  gray: ["uint8", 2],
+  grid: ["uint8", 2],
+  heatmap: ["uint8", 2],
+  rgb: ["uint8", 3],
+  bars: ["float16", 1],
+  line: ["float16", 1],
+  tokens: ["int32", 1],
+};
 
 function num(v: unknown): number {
   return typeof v === "number" ? v : NaN; // JSON has no NaN: the kernel sends null for it
@@ -88,8 +58,8 @@ function normalizeStats(raw: unknown): PreviewStats {
 const ints = (v: unknown): number[] => (Array.isArray(v) ? v.map((x) => Math.max(0, Math.floor(Number(x) || 0))) : []);
 
 /**
- * Decodes one item against the message's buffers. Never throws: data that does not match its
- * `dims` turns into a "none" preview with a message, so one bad item cannot hide the others.
+ * Decodes one item against its message's buffers. Never throws: data that does not fit its
+ * kind turns into a "none" preview with a message, so one bad item cannot hide the others.
  */
 export function decodeItem(raw: Partial<PreviewItem>, buffers: readonly (BufferLike | null)[], version: number): Preview {
   const kind: PreviewKind = KINDS.includes(raw.kind as PreviewKind) ? (raw.kind as PreviewKind) : "none";
@@ -98,7 +68,7 @@ export function decodeItem(raw: Partial<PreviewItem>, buffers: readonly (BufferL
     node: String(raw.node ?? ""),
     kind,
     shape: ints(raw.shape),
-    dims: ints(raw.dims),
+    dims: [],
     data: null,
     stats: normalizeStats(raw.stats),
     error: typeof raw.error === "string" && raw.error ? raw.error : null,
@@ -116,22 +86,23 @@ export function decodeItem(raw: Partial<PreviewItem>, buffers: readonly (BufferL
     version,
   };
   if (kind === "none") return p;
-  const idx = typeof raw.buffer === "number" ? raw.buffer : -1;
-  const bytes = idx >= 0 ? bufferBytes(buffers[idx]) : null;
-  const count = p.dims.reduce((a, b) => a * b, p.dims.length ? 1 : 0);
-  const dtype = raw.dtype ?? (kind === "bars" || kind === "line" ? "float16" : kind === "tokens" ? "int32" : "uint8");
-  const size = dtype === "float16" ? 2 : dtype === "int32" ? 4 : 1;
-  const wantDims = kind === "rgb" ? 3 : kind === "bars" || kind === "line" || kind === "tokens" ? 1 : 2;
   let problem = "";
-  if (!bytes) problem = `no data (buffer ${idx})`;
-  else if (p.dims.length !== wantDims || !count) problem = `dims ${JSON.stringify(p.dims)} do not fit a ${kind} preview`;
-  else if (bytes.length < count * size) problem = `buffer ${idx} holds ${bytes.length} bytes, dims need ${count * size}`;
+  try {
+    const a = decodeArray(raw.data, buffers, "data");
+    const [dtype, ndim] = PAYLOAD[kind];
+    if (a.dtype !== dtype || a.shape.length !== ndim || !a.data.length) {
+      problem = `a ${kind} preview needs ${ndim}-D ${dtype} data. Received: ${a.shape.length}-D ${a.dtype}, ${a.data.length} values`;
+    } else {
+      p.dims = a.shape;
+      p.data = a.data as PreviewData;
+    }
+  } catch (e) {
+    problem = e instanceof CodecError ? e.message : String(e);
+  }
   if (problem) {
     p.kind = "none";
     p.error = p.error ?? `Preview data is malformed: ${problem}`;
-    return p;
   }
-  p.data = dtype === "float16" ? decodeFloat16(bytes!, count) : dtype === "int32" ? decodeInt32(bytes!, count) : bytes!.subarray(0, count);
   return p;
 }
 
@@ -140,22 +111,30 @@ export function hasNonFinite(p: Pick<Preview, "stats">): boolean {
   return p.stats.nan > 0 || p.stats.inf > 0;
 }
 
-/** The latest preview of every node, updated by incremental `previews` messages. */
+/** The latest preview of every node, changed by the kernel's `update` pushes. */
 export class PreviewStore {
   readonly items = new Map<string, Preview>();
   version = -1;
   synthetic = false;
+  enabled = true;
 
-  /** Applies one message; returns the ids whose preview changed or went away. */
-  apply(msg: Partial<PreviewsMessage>, buffers: readonly (BufferLike | null)[] = []): string[] {
-    const version = typeof msg.version === "number" ? msg.version : this.version + 1;
+  /**
+   * Applies the previews of one update (or of the `previews` call when `all`: then nodes not in
+   * it lose theirs); returns the ids whose preview changed or went away.
+   */
+  apply(msg: Partial<PreviewsPayload>, buffers: readonly (BufferLike | null)[], version: number, all = false): string[] {
     this.version = version;
     this.synthetic = !!msg.synthetic;
+    if (typeof msg.enabled === "boolean") this.enabled = msg.enabled;
     const changed: string[] = [];
-    for (const id of Array.isArray(msg.removed) ? msg.removed : []) {
-      if (this.items.delete(String(id))) changed.push(String(id));
+    const items = Array.isArray(msg.items) ? msg.items : [];
+    const removed = Array.isArray(msg.removed) ? msg.removed.map(String) : [];
+    if (all) {
+      const keep = new Set(items.map((i) => String(i?.node)));
+      for (const id of this.items.keys()) if (!keep.has(id)) removed.push(id);
     }
-    for (const raw of Array.isArray(msg.items) ? msg.items : []) {
+    for (const id of removed) if (this.items.delete(id)) changed.push(id);
+    for (const raw of items) {
       if (!raw || typeof raw !== "object" || raw.node === undefined) continue;
       const p = decodeItem(raw, buffers, version);
       this.items.set(p.node, p);

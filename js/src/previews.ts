@@ -1,12 +1,13 @@
 /**
  * Block thumbnails: the first sample after each layer, drawn as `.pnb-preview` inside each
- * block's `.pnb-thumb` slot. The kernel sends incremental `previews` messages (changed nodes
- * only, see protocol.ts); this module keeps them in a {@link PreviewStore}, redraws only the
- * nodes that changed, and re-attaches the already drawn elements when the renderer rebuilds a
+ * block's `.pnb-thumb` slot. The kernel's `update` pushes carry the changed nodes only (see
+ * protocol.ts); the canvas store keeps them in a {@link PreviewStore}; this module redraws only
+ * the nodes that changed, and re-attaches the already drawn elements when the renderer rebuilds a
  * block, so a graph redraw never repaints pixels. Blocks grow only for nodes that have a
  * preview, so graphs without previews stay compact.
  */
-import type { AnyModel, GraphNode } from "./protocol";
+import type { GraphNode } from "./protocol";
+import type { Rpc } from "./rpc";
 import {
   barRects,
   formatShape,
@@ -15,9 +16,8 @@ import {
   imagePixels,
   lineSegments,
   nonFiniteIndices,
-  PreviewStore,
+  type PreviewStore,
   valueRange,
-  type BufferLike,
   type Pixels,
   type Preview,
 } from "./preview-data";
@@ -234,15 +234,15 @@ class ThumbView {
 
 /** What the preview layer needs from the canvas view. */
 export interface PreviewHost {
-  model: AnyModel;
+  rpc: Rpc;
   blockElement(id: string): HTMLElement | null;
-  /** The node of the current graph_view by (path) id. */
+  /** The node of the current graph view by (path) id. */
   node(id: string): GraphNode | null;
   /** Block heights changed: lay out and draw the graph again (which calls `mount`). */
   relayout(): void;
   /** Previews of these nodes changed or went away (after they were drawn). */
   changed(ids: string[]): void;
-  /** Gets `data-preview-version` / `data-preview-ms` after each message. */
+  /** Gets `data-preview-version` / `data-preview-ms` after each change. */
   root: HTMLElement;
 }
 
@@ -255,38 +255,40 @@ function ownThumb(block: HTMLElement): HTMLElement | null {
   return null;
 }
 
-/** Owns the store, the thumbnails, the toolbar toggle and the synthetic-sample badge. */
+/**
+ * Draws the thumbnails of a {@link PreviewStore} (which the canvas store feeds), and owns the
+ * toolbar toggle and the synthetic-sample badge.
+ */
 export class PreviewLayer {
-  readonly store = new PreviewStore();
   readonly toggle: HTMLButtonElement;
   readonly badge: HTMLSpanElement;
-  enabled = true;
   private views = new Map<string, ThumbView>();
-  /** Slot height each node had in the last layout: a message that changes one needs a relayout. */
+  /** Slot height each node had in the last layout: a change that alters one needs a relayout. */
   private laidOut = new Map<string, number>();
   /** Heights recorded by the layout in progress; becomes `laidOut` in `mount` (after each draw). */
   private layingOut = new Map<string, number>();
-  private readonly onMsg: (msg: unknown, buffers?: unknown) => void;
 
   constructor(
     private readonly doc: Document,
     private readonly host: PreviewHost,
+    readonly store: PreviewStore,
   ) {
     this.toggle = el(doc, "button", "pnb-icon-button pnb-previews-toggle", "▦");
     this.toggle.type = "button";
     this.toggle.title = "Previews on/off (switch off for huge models)";
     this.toggle.setAttribute("aria-label", "Previews on/off");
     this.toggle.setAttribute("aria-pressed", "true");
-    this.toggle.addEventListener("click", () => this.setEnabled(!this.enabled, true));
+    this.toggle.addEventListener("click", () => this.setEnabled(!this.enabled));
     this.badge = el(doc, "span", "pnb-badge-synthetic", "synthetic sample");
     this.badge.title = "No sample was given: previews show a generated input, not your data. Set canvas.sample = x.";
     this.badge.hidden = true;
-    this.onMsg = (msg, buffers) => this.receive(msg, buffers);
-    host.model.on("msg:custom", this.onMsg);
-    host.model.send({ kind: "request_previews" });
   }
 
-  /** The graph_view node of a (path) id. */
+  get enabled(): boolean {
+    return this.store.enabled;
+  }
+
+  /** The graph view node of a (path) id. */
   node(id: string): GraphNode | null {
     return this.host.node(id);
   }
@@ -308,21 +310,21 @@ export class PreviewLayer {
     return p.data && p.kind !== "none" ? THUMB_SLOT : STATS_SLOT;
   }
 
-  private receive(raw: unknown, buffers: unknown): void {
-    const msg = raw as { kind?: string; enabled?: boolean } | null;
-    if (!msg || msg.kind !== "previews") return;
-    const t0 = performance.now();
-    if (typeof msg.enabled === "boolean" && msg.enabled !== this.enabled) this.setEnabled(msg.enabled, false);
-    const list = (Array.isArray(buffers) ? buffers : []) as BufferLike[];
-    const changed = this.store.apply(msg as never, list);
+  /** The store changed: the toggle, the badge and `data-preview-version` follow it. */
+  sync(): void {
+    this.toggle.setAttribute("aria-pressed", String(this.enabled));
+    this.host.root.classList.toggle("pnb-previews-off", !this.enabled);
     this.badge.hidden = !this.store.synthetic || !this.enabled;
-    if (this.enabled) {
-      // Only nodes that were laid out count: a node inside a collapsed group has no block.
-      const relayout = changed.some((id) => this.laidOut.has(id) && this.slotHeight(id) !== this.laidOut.get(id));
-      if (relayout) this.host.relayout();
-      else for (const id of changed) this.mountOne(id);
-    }
     this.host.root.dataset.previewVersion = String(this.store.version);
+  }
+
+  /** Draws changed thumbnails in place, or relays the graph out when a block must grow. */
+  present(changed: string[]): void {
+    const t0 = performance.now();
+    // Only nodes that were laid out count: a node inside a collapsed group has no block.
+    const relayout = changed.some((id) => this.laidOut.has(id) && this.slotHeight(id) !== this.laidOut.get(id));
+    if (relayout) this.host.relayout();
+    else for (const id of changed) this.mountOne(id);
     this.host.root.dataset.previewMs = (performance.now() - t0).toFixed(1);
     this.host.changed(changed);
   }
@@ -359,24 +361,13 @@ export class PreviewLayer {
     block!.classList.toggle("pnb-block-nonfinite", hasNonFinite(p));
   }
 
-  /** The toolbar toggle; `tell` sends the choice to the kernel, which answers "on" with every item. */
-  setEnabled(on: boolean, tell: boolean): void {
-    this.enabled = on;
-    this.toggle.setAttribute("aria-pressed", String(on));
-    this.host.root.classList.toggle("pnb-previews-off", !on);
-    if (tell) this.host.model.send({ kind: "set_previews", enabled: on });
-    if (!on) {
-      const ids = [...this.store.items.keys()];
-      this.store.clear(); // stale once the kernel stops computing them
-      this.badge.hidden = true;
-      this.mount();
-      this.host.relayout();
-      this.host.changed(ids);
-    }
+  /** The toolbar toggle: the kernel switches and says so in an update (thumbnails come or go). */
+  setEnabled(on: boolean): void {
+    this.toggle.setAttribute("aria-pressed", String(on)); // at once; the update confirms
+    this.host.rpc.call("set_previews", { enabled: on }).catch(() => this.toggle.setAttribute("aria-pressed", String(this.enabled)));
   }
 
   destroy(): void {
-    this.host.model.off("msg:custom", this.onMsg);
     for (const v of this.views.values()) v.wrap.remove();
     this.views.clear();
   }

@@ -14,23 +14,28 @@
  * | `details`    | Python → JS | {@link Details} | {} | settings of the selected block           |
  * | `palette`    | Python → JS | {@link PaletteEntry}[] | layer types the user may add           |
  * | `read_only`  | Python → JS | boolean              | no palette, no editing, selection only   |
+ * | `locked`     | Python → JS | string               | why edits are refused now ("" if they are not) |
  * | `height`     | Python → JS | integer              | widget height in CSS pixels              |
  *
- * Custom messages (`model.send` / `model.on("msg:custom")`):
- * - JS → Python: {@link CommandMessage} `{kind: "command", id, command}`
- * - Python → JS: {@link CommandResultMessage} `{kind: "command_result", id, ok, error}`
- * - Previews (see {@link PreviewItem}; pixels travel as binary buffers, never JSON lists):
- *   JS → Python `{kind: "request_previews"}` on every render of a view, answered with every item;
- *   `{kind: "request_detail", node, page}` when a block is selected or its channels are paged;
- *   `{kind: "set_previews", enabled}` from the toolbar toggle (switched on, the kernel recomputes
- *   and sends every item; off, it sends `removed` for all).
- *   Python → JS {@link PreviewsMessage} (incremental: changed nodes only) and
- *   {@link PreviewDetailMessage} (full resolution for the inspector).
- * - Exports: JS → Python {@link ExportRequest} `{kind: "export", id, format: "code" | "keras"}`
- *   from the "Copy as code" and "Export .keras" buttons; Python → JS {@link ExportResultMessage},
- *   with the `.keras` file as one binary buffer.
- *   Other `kind`s are ignored by this widget so the kernel can add messages later.
+ * `graph_view` and `details` are the snapshot a view starts from; live changes arrive as ONE
+ * ordered `update` push per state change (ipywidgets applies trait updates through a promise
+ * chain but custom messages at once, so the two could overtake each other).
+ *
+ * Messages go over the one wire of ./rpc.ts (calls with ids, pushes by topic); arrays inside
+ * them use ./codec.ts (`{buffer, dtype, shape}`, bytes as binary buffers, never JSON lists):
+ * - push `update`: {@link CanvasUpdate} `{version, graph?, details?, previews?, changes?}`, one
+ *   per state change, applied whole (see canvas/store.ts). A selection change sends
+ *   `{version, details}` without bumping the version.
+ * - call `command {command}` → {@link CommandResult} `{version, added, removed, renamed}`; the
+ *   edit's `update` arrives before this reply. Refused: the kernel's message.
+ * - call `export {format: "code" | "keras"}` → `{format, code}` or `{format, filename, size}`
+ *   with the `.keras` file as the reply's one buffer.
+ * - call `previews {}` → {@link PreviewsPayload} + `version`: every thumbnail (once per view).
+ * - call `preview_detail {node, page}` → `{version, detail: PreviewDetail | null}`.
+ * - call `set_previews {enabled}` → `{version}`; the thumbnails come (or go) in an update.
  */
+
+import type { ArrayDescriptor } from "./codec";
 
 /** Trait names, spelled once. */
 export const TRAITS = {
@@ -39,6 +44,7 @@ export const TRAITS = {
   details: "details",
   palette: "palette",
   readOnly: "read_only",
+  locked: "locked",
   height: "height",
 } as const;
 
@@ -181,44 +187,25 @@ export type Command =
   | { op: "undo" }
   | { op: "redo" };
 
-/**
- * JS → Python. `id` is an integer that increases with every command sent from this page (it is
- * shared by all views on the page so that two views of one widget never reuse an id).
- */
-export interface CommandMessage {
-  kind: "command";
-  id: number;
-  command: Command;
+/** What an edit changed in the top-level graph; a renamed block keeps its selection. */
+export interface GraphChanges {
+  added: string[];
+  removed: string[];
+  renamed: Record<string, string>;
 }
 
-/** Python → JS: the answer to the command with the same `id`. */
-export interface CommandResultMessage {
-  kind: "command_result";
-  id: number;
-  ok: boolean;
-  error: string | null;
+/** The result of the `command` call; the update of `version` was applied before it arrives. */
+export interface CommandResult extends GraphChanges {
+  version: number;
 }
 
-/** JS → Python: "Copy as code" (`code`) or "Export .keras" (`keras`). */
-export interface ExportRequest {
-  kind: "export";
-  id: number;
-  format: "code" | "keras";
-}
-
-/**
- * Python → JS: the answer to the export request with the same `id`. `code` carries the
- * functional-API script; `keras` comes with the file bytes as `buffers[0]` and a `filename`.
- */
-export interface ExportResultMessage {
-  kind: "export_result";
-  id: number;
-  format: "code" | "keras";
-  ok: boolean;
-  error: string | null;
-  code?: string;
-  filename?: string;
-  size?: number;
+/** The `update` push: one state change, stamped with its version, applied whole. */
+export interface CanvasUpdate {
+  version: number;
+  graph?: GraphView;
+  details?: Partial<Details>;
+  previews?: PreviewsPayload;
+  changes?: GraphChanges;
 }
 
 export type { AnyModel } from "./anymodel";
@@ -288,47 +275,42 @@ export interface PreviewStats {
 }
 
 /**
- * One preview as sent by the kernel. Pixel data is `buffers[buffer]` (-1: none), laid out as
- * `dims` in `dtype`: gray/grid/heatmap uint8 [h, w]; rgb uint8 [h, w, 3]; bars/line float16 [n];
- * tokens int32 [n]. A grid is rows×cols tiles of `tile` pixels, one feature map each.
+ * One preview as sent by the kernel. `data` is its payload (./codec.ts), null when it has none:
+ * gray/grid/heatmap uint8 [h, w]; rgb uint8 [h, w, 3]; bars/line float16 [n]; tokens int32 [n].
+ * A grid is rows×cols tiles of `tile` pixels, one feature map each.
  */
 export interface PreviewItem {
   node: string;
   kind: PreviewKind;
   /** Output shape without the batch axis. */
   shape: number[];
-  buffer: number;
-  dtype: "uint8" | "float16" | "int32";
-  dims: number[];
+  data: ArrayDescriptor | null;
   stats: PreviewStats;
   error: string | null;
-  grid?: { rows: number; cols: number; tile: [number, number]; channels: number; shown: number };
+  grid?: { rows: number; cols: number; tile: [number, number]; channels: number; shown: number; page?: number; pages?: number };
   /** Value range that uint8 0..255 (or the bars' axis) maps to. */
   range?: [number, number];
 }
 
-/** Python → JS: thumbnails of changed nodes; `removed` nodes lost theirs. */
-export interface PreviewsMessage {
-  kind: "previews";
-  version: number;
-  /** The sample is generated, not user data. */
-  synthetic: boolean;
+/** Thumbnails of changed nodes (all of them in the `previews` call); `removed` lost theirs. */
+export interface PreviewsPayload {
   items: PreviewItem[];
   removed: string[];
-  /** Optional: the kernel's previews switch, so a re-rendered view shows the right toggle. */
-  enabled?: boolean;
+  /** The kernel's previews switch, so every view shows the right toggle. */
+  enabled: boolean;
+  /** The sample is generated, not user data. */
+  synthetic: boolean;
 }
 
-/** Python → JS: the full-resolution preview of one node, answering `request_detail`. */
-export interface PreviewDetailMessage {
-  kind: "preview_detail";
+/** The full-resolution preview of one node, for the inspector. */
+export interface PreviewDetail {
   node: string;
   /** Channel page shown (grids), 0-based, of `pages`. */
   page: number;
   pages: number;
   item: PreviewItem;
-  /** float32 counts of `bins` equal bins over [lo, hi]. */
-  histogram: { buffer: number; lo: number; hi: number; bins: number } | null;
+  /** float32 counts over [lo, hi]. */
+  histogram: { counts: ArrayDescriptor; lo: number; hi: number } | null;
   /** Ground truth `y` of the first sample, when known. */
   target: PreviewItem | null;
 }

@@ -20,7 +20,7 @@
  * Pushes and replies share one channel, so an update pushed while handling a call reaches the
  * browser before that call's reply. See rpc.py for why this is not anywidget's `invoke`.
  */
-import type { AnyModel } from "./protocol";
+import type { AnyModel } from "./anymodel";
 
 /** A binary buffer as anywidget hands it over: a DataView in practice. */
 export type BufferLike = ArrayBuffer | ArrayBufferView;

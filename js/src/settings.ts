@@ -5,15 +5,20 @@
  * sends one `set` command. A value that cannot be parsed is flagged under the field before
  * sending; a value Keras rejects comes back as the kernel's message under the field, and the
  * field shows the value the layer kept.
+ *
+ * The user types faster than the kernel answers: a kernel update never overwrites a field that
+ * has text the user typed and did not send yet, nor one whose own `set` is still in flight (its
+ * answer, which follows the update of its version, shows the value then).
  */
 import { formatParams } from "./categories";
 import { currentChoice, formatValue, formShape, parseValue, withParam } from "./fields";
+import type { Outcome } from "./commands";
 import type { Details, FormField, GraphNode, JsonValue } from "./protocol";
 
 export interface SettingsHandlers {
-  /** Sends `set`; returns the command id. */
-  onSet(node: string, key: string, value: JsonValue): number;
-  onRename(node: string, name: string): number;
+  /** Sends `set`; resolves with the kernel's answer. */
+  onSet(node: string, key: string, value: JsonValue): Promise<Outcome>;
+  onRename(node: string, name: string): Promise<Outcome>;
   onClose(): void;
 }
 
@@ -26,9 +31,9 @@ interface FieldView {
   control: Control;
   /** Text the control showed for the kernel's value: typing that changes nothing sends nothing. */
   shown: string;
-  /** A `set` from this field awaits its answer. */
-  pending: boolean;
-  /** The text that `set` was sent for: blur right after Enter must not send it twice. */
+  /** `set`s from this field awaiting their answer. */
+  pending: number;
+  /** The text the last `set` was sent for: blur right after Enter must not send it twice. */
   sentText: string | null;
   /** For parameters of an enum's current choice (an initializer's seed): the owning field. */
   parent?: FieldView;
@@ -43,9 +48,8 @@ export class SettingsPanel {
   private views = new Map<string, FieldView>();
   private nodeId = "";
   private shape = "";
-  /** Pending command id -> field path ("" = rename, "key" or "key.param"). */
-  private pending = new Map<number, string>();
-  private readOnly = false;
+  /** Why editing is refused ("" when it is not): read-only, or locked during a run. */
+  private locked = "";
 
   constructor(
     private readonly doc: Document,
@@ -74,31 +78,35 @@ export class SettingsPanel {
     this.show(null, {}, false);
   }
 
-  /** Shows `node` (from graph_view, for instant feedback) and its `details` once they arrive. */
-  show(node: GraphNode | null, details: Partial<Details>, readOnly: boolean): void {
+  /**
+   * Shows `node` (from the graph view, for instant feedback) and its `details` once they arrive.
+   * `locked` (the reason) disables the form, like `readOnly`, and says why above it.
+   */
+  show(node: GraphNode | null, details: Partial<Details>, readOnly: boolean, locked = ""): void {
     const id = node?.id ?? "";
     this.el.classList.toggle("pnb-settings-empty", !id);
+    this.el.classList.toggle("pnb-settings-locked", !!locked);
     if (!id) {
       this.nodeId = this.shape = "";
       this.views.clear();
-      this.pending.clear();
       this.title.textContent = "Settings";
       this.body.replaceChildren(this.note("Select a block to see its settings."));
       return;
     }
     const have = !!details && details.id === id && Array.isArray(details.fields);
     const fields = have ? (details?.fields ?? []) : [];
-    const shape = have ? `${readOnly}|${formShape(fields)}` : "";
+    const shape = have ? `${readOnly}|${locked}|${formShape(fields)}` : "";
     if (id === this.nodeId && have && shape === this.shape) {
       this.updateValues(fields);
       this.body.firstElementChild?.replaceWith(this.summary(node!, details));
       return;
     }
-    if (id !== this.nodeId) this.pending.clear();
-    // Rebuilding the form (another layer, or the choices changed): keep focus on the same field.
+    // Rebuilding the form (another layer, the choices changed, a lock): on the same layer, keep
+    // the focus, what the user typed and the sets in flight.
     const focusedKey = this.focusedKey();
+    const carried = id === this.nodeId ? new Map(this.views) : new Map<string, FieldView>();
     this.nodeId = id;
-    this.readOnly = readOnly;
+    this.locked = readOnly ? "This canvas is read-only." : locked;
     this.shape = shape;
     this.title.textContent = id;
     this.title.title = id;
@@ -109,6 +117,12 @@ export class SettingsPanel {
     else {
       const form = this.doc.createElement("div");
       form.className = "pnb-settings-form";
+      if (locked && !readOnly) {
+        const why = this.note(locked);
+        why.classList.add("pnb-settings-lock-note");
+        why.setAttribute("role", "status");
+        form.appendChild(why);
+      }
       if (!readOnly && !id.includes("/")) form.appendChild(this.renameRow(id));
       for (const field of fields) form.append(...this.fieldRows(field, undefined));
       if (fields.length && fields.every((f) => !f.editable) && !readOnly) {
@@ -117,29 +131,15 @@ export class SettingsPanel {
       frag.appendChild(form);
     }
     this.body.replaceChildren(frag);
-    if (focusedKey !== null) this.views.get(focusedKey)?.control.focus({ preventScroll: true });
-  }
-
-  /** The kernel answered command `id`; returns true when it came from this form. */
-  commandResult(id: number, ok: boolean, error: string | null): boolean {
-    const path = this.pending.get(id);
-    if (path === undefined) return false;
-    this.pending.delete(id);
-    const view = this.views.get(path);
-    if (!view) return true;
-    view.pending = false;
-    view.sentText = null;
-    view.row.classList.remove("pnb-field-pending");
-    if (ok) {
-      this.setError(view, "");
-      return true;
+    for (const [path, old] of carried) {
+      const view = this.views.get(path);
+      if (!view) continue;
+      view.pending = old.pending;
+      view.sentText = old.sentText;
+      view.row.classList.toggle("pnb-field-pending", old.pending > 0);
+      if (this.typedOver(old) && view.control instanceof HTMLInputElement) view.control.value = (old.control as HTMLInputElement).value;
     }
-    // Keras refused: the layer kept its value, so the field shows it again, with the reason.
-    const kept = path === "" ? this.nodeId : view.field.value;
-    this.showValue(view, kept);
-    const keptText = path === "" ? "" : ` Kept: ${formatValue(view.field, kept) || "None"}.`;
-    this.setError(view, `${error || "Refused."}${keptText}`);
-    return true;
+    if (focusedKey !== null) this.views.get(focusedKey)?.control.focus({ preventScroll: true });
   }
 
   // -- building ---------------------------------------------------------------------------
@@ -209,9 +209,10 @@ export class SettingsPanel {
       error,
       control: input,
       shown: id,
-      pending: false,
+      pending: 0,
       sentText: null,
     };
+    input.disabled = !!this.locked;
     this.bindText(input, view, () => {
       if (view.pending && input.value === view.sentText) return;
       const name = input.value.trim();
@@ -228,7 +229,7 @@ export class SettingsPanel {
     const path = parent ? `${parent.field.key}.${field.key}` : field.key;
     const [row, label, error] = this.row(path, field.key, field.help);
     row.dataset.kind = field.kind;
-    const editable = field.editable && !this.readOnly;
+    const editable = field.editable && !this.locked;
     if (!editable) row.classList.add("pnb-field-readonly");
     if (parent) row.classList.add("pnb-field-param");
     let control: Control;
@@ -238,7 +239,7 @@ export class SettingsPanel {
       control.type = "checkbox";
     } else control = this.textInput(label, error);
     control.disabled = !editable;
-    const view: FieldView = { field, row, error, control, shown: "", pending: false, sentText: null, parent };
+    const view: FieldView = { field, row, error, control, shown: "", pending: 0, sentText: null, parent };
     this.showValue(view, field.value);
     if (control instanceof HTMLSelectElement) {
       control.addEventListener("change", () => {
@@ -297,7 +298,7 @@ export class SettingsPanel {
       } else if (ev.key === "Escape") {
         ev.preventDefault();
         ev.stopPropagation(); // Escape here cancels the edit; it does not deselect the block
-        input.value = view.shown;
+        this.showValue(view, view.field.value); // the kernel's value, which may be newer
         this.setError(view, "");
         input.blur();
       }
@@ -320,7 +321,7 @@ export class SettingsPanel {
   }
 
   private send(view: FieldView, value: JsonValue): void {
-    if (this.readOnly) return;
+    if (this.locked) return;
     const parent = view.parent;
     // A parameter of an initializer (say) is sent as the whole serialized object.
     const key = parent ? parent.field.key : view.field.key;
@@ -329,12 +330,43 @@ export class SettingsPanel {
     this.sendWith(view, path, () => this.handlers.onSet(this.nodeId, key, sent));
   }
 
-  private sendWith(view: FieldView, path: string, send: () => number): void {
+  private sendWith(view: FieldView, path: string, send: () => Promise<Outcome>): void {
     this.setError(view, "");
-    view.pending = true;
-    view.sentText = view.control instanceof HTMLInputElement ? view.control.value : null;
+    const text = view.control instanceof HTMLInputElement ? view.control.value : null;
+    view.pending++;
+    view.sentText = text;
     view.row.classList.add("pnb-field-pending");
-    this.pending.set(send(), path);
+    const node = this.nodeId;
+    void send().then((outcome) => {
+      // The form may have been rebuilt meanwhile: answer the field that shows this path now.
+      const current = node === this.nodeId ? (this.views.get(path) ?? view) : view;
+      this.settled(current, path, text, outcome);
+    });
+  }
+
+  /** The kernel answered one `set` (or rename) of this field; its update was applied before. */
+  private settled(view: FieldView, path: string, text: string | null, outcome: Outcome): void {
+    view.pending = Math.max(0, view.pending - 1);
+    if (view.pending) return; // a later set of this field is still in flight: its answer shows
+    view.sentText = null;
+    view.row.classList.remove("pnb-field-pending");
+    const typedSince = view.control instanceof HTMLInputElement && view.control.value !== text && this.typedOver(view);
+    if (outcome.ok) {
+      this.setError(view, "");
+      if (!typedSince && path !== "") this.showValue(view, view.field.value);
+      return;
+    }
+    // Keras refused: the layer kept its value, so the field shows it again, with the reason.
+    const kept = path === "" ? this.nodeId : view.field.value;
+    if (!typedSince) this.showValue(view, kept);
+    const keptText = path === "" ? "" : ` Kept: ${formatValue(view.field, kept) || "None"}.`;
+    this.setError(view, `${outcome.error || "Refused."}${keptText}`);
+  }
+
+  /** The text field holds something the user typed that the form did not show or send. */
+  private typedOver(view: FieldView): boolean {
+    const c = view.control;
+    return c instanceof HTMLInputElement && c.type !== "checkbox" && c.value !== view.shown && c.value !== view.sentText;
   }
 
   private showValue(view: FieldView, value: JsonValue): void {
@@ -358,15 +390,16 @@ export class SettingsPanel {
     else view.control.removeAttribute("aria-invalid");
   }
 
-  /** New values for the same form: update in place, but never under the user's typing. */
+  /**
+   * New values for the same form (a kernel update): update in place, but never under the user's
+   * typing, and not while the field's own set is in flight (its answer shows the value).
+   */
   private updateValues(fields: FormField[]): void {
-    const active = this.doc.activeElement;
     const apply = (path: string, field: FormField) => {
       const view = this.views.get(path);
       if (!view) return;
       view.field = { ...field, editable: view.field.editable };
-      const typing = view.control === active && view.control instanceof HTMLInputElement && view.control.type !== "checkbox";
-      if (typing && view.control.value !== view.shown && !view.pending) return;
+      if (view.pending || this.typedOver(view)) return;
       this.showValue(view, field.value);
     };
     for (const field of fields) {

@@ -9,7 +9,7 @@ let el: HTMLElement;
 let cleanup: () => void;
 
 function mount(over: Record<string, unknown> = {}) {
-  model = new FakeModel({ graph_view: cnn(), selected: "", details: {}, palette: PALETTE, read_only: false, height: 480, ...over });
+  model = new FakeModel({ graph_view: cnn(), selected: "", details: {}, palette: PALETTE, read_only: false, locked: "", height: 480, ...over });
   el = document.createElement("div");
   document.body.appendChild(el);
   cleanup = widget.render({ model, el });
@@ -28,7 +28,10 @@ const click = (target: Element, x = 5, y = 5) => {
   pointer(target, "pointerdown", x, y);
   pointer(target, "pointerup", x, y);
 };
-const commands = () => model.sent.map((m) => m.command);
+const commands = () => model.sent.map((m) => m.params.command);
+const flush = () => new Promise((r) => setTimeout(r, 0));
+/** The kernel pushes the selected block's details (a selection change keeps the version). */
+const pushDetails = (details: unknown) => model.push("update", { version: Number(root().dataset.version), details });
 
 beforeEach(() => {
   document.body.innerHTML = "";
@@ -41,7 +44,11 @@ describe("canvas widget", () => {
     const r = root();
     expect(r.dataset.version).toBe("1");
     expect(r.dataset.blockCount).toBe("8");
-    expect(Number(r.dataset.renderMs)).toBeGreaterThanOrEqual(0);
+    expect(r.dataset.renderMs).toMatch(/^\d+\.\d$/); // measured, with one decimal
+    r.dataset.renderMs = "stale";
+    model.push("update", { version: 2, graph: cnn() });
+    expect(r.dataset.renderMs).toMatch(/^\d+\.\d$/); // measured again on every redraw
+    expect(r.dataset.version).toBe("2");
     expect(el.querySelectorAll(".pnb-block[data-node-id]")).toHaveLength(8);
     expect(el.querySelectorAll(".pnb-edge")).toHaveLength(7);
     expect(el.querySelector(".pnb-palette")).not.toBeNull();
@@ -51,7 +58,7 @@ describe("canvas widget", () => {
     expect(el.querySelector(".pnb-count")!.textContent).toBe("8 blocks");
   });
 
-  it("redraws on a new graph_view version", () => {
+  it("redraws on a newer graph_view snapshot, and ignores an older one", () => {
     const g = cnn();
     g.version = 2;
     g.nodes.push({ ...g.nodes[1], id: "extra" });
@@ -59,6 +66,8 @@ describe("canvas widget", () => {
     model.update("graph_view", g);
     expect(root().dataset.version).toBe("2");
     expect(root().dataset.blockCount).toBe("9");
+    expect(block("extra")).not.toBeNull();
+    model.update("graph_view", cnn()); // version 1: older than what is drawn
     expect(block("extra")).not.toBeNull();
   });
 
@@ -111,7 +120,7 @@ describe("canvas widget", () => {
     }
     expect(leaked).toBe(0);
     expect(commands()).toEqual([{ op: "undo" }, { op: "redo" }, { op: "remove", node: "dropout" }]);
-    expect(model.sent.every((m) => m.kind === "command" && Number.isInteger(m.id))).toBe(true);
+    expect(model.sent.every((m) => m.kind === "rpc" && Number.isInteger(m.id))).toBe(true);
     const ids = model.sent.map((m) => m.id);
     expect([...ids].sort((a, b) => a - b)).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
@@ -124,10 +133,11 @@ describe("canvas widget", () => {
     expect(commands()).toEqual([]);
   });
 
-  it("shows a failed command in the status line", () => {
+  it("shows a failed command in the status line", async () => {
     el.querySelector<HTMLButtonElement>(".pnb-undo")!.click();
     expect(commands()).toEqual([{ op: "undo" }]);
     model.reply(false, "Nothing to undo");
+    await flush();
     const status = el.querySelector<HTMLElement>(".pnb-status")!;
     expect(status.hidden).toBe(false);
     expect(status.classList.contains("pnb-status-error")).toBe(true);
@@ -135,7 +145,7 @@ describe("canvas widget", () => {
   });
 
   it("ignores results of commands it did not send", () => {
-    model.emit("msg:custom", { kind: "command_result", id: 999999, ok: false, error: "not mine" }, []);
+    model.emit("msg:custom", { kind: "rpc_reply", id: 999999, ok: false, result: null, error: "not mine" }, []);
     model.emit("msg:custom", { kind: "something_else" }, []);
     expect(el.querySelector<HTMLElement>(".pnb-status")!.hidden).toBe(true);
   });
@@ -161,10 +171,10 @@ describe("canvas widget", () => {
     expect(model.get("selected")).toBe(""); // a drag is not a click
   });
 
-  it("edits settings and shows the kernel's error under the field", () => {
+  it("edits settings and shows the kernel's error under the field", async () => {
     click(block("conv2d"));
     expect(el.querySelector(".pnb-settings")!.textContent).toContain("Loading settings");
-    model.update("details", {
+    pushDetails({
       id: "conv2d",
       type: "Conv2D",
       shape: "(None, 26, 26, 8)",
@@ -188,6 +198,7 @@ describe("canvas widget", () => {
     key(filters, { key: "Enter" });
     expect(commands()).toEqual([{ op: "set", node: "conv2d", key: "filters", value: -4 }]);
     model.reply(false, "Expected filters > 0. Received: filters=-4");
+    await flush();
     expect(field("filters").querySelector(".pnb-field-error")!.textContent).toBe(
       "Expected filters > 0. Received: filters=-4 Kept: 8.",
     );
@@ -199,6 +210,7 @@ describe("canvas widget", () => {
     bias.dispatchEvent(new Event("change"));
     expect(commands()[1]).toEqual({ op: "set", node: "conv2d", key: "use_bias", value: false });
     model.reply(true);
+    await flush();
     expect(field("use_bias").querySelector(".pnb-field-error")!.textContent).toBe("");
 
     const padding = field("padding").querySelector("input")!;
@@ -213,33 +225,25 @@ describe("canvas widget", () => {
     expect(field("filters").querySelector(".pnb-field-error")!.textContent).toContain("Expected an integer");
   });
 
-  it("keeps the renamed block selected whichever of result and graph arrives first", () => {
-    for (const resultFirst of [true, false]) {
-      const from = resultFirst ? "dense" : "dense_1";
-      click(block(from));
-      model.update("details", { id: from, type: "Dense", shape: "", params: 0, error: null, settings: { name: from, units: 4 }, fields: [{ key: "units", kind: "int", value: 4, nullable: false, editable: true }] });
-      const name = el.querySelector<HTMLInputElement>('.pnb-field[data-key="name"] input')!;
-      name.value = `${from}_renamed`;
-      key(name, { key: "Enter" });
-      expect(commands().at(-1)).toEqual({ op: "rename", node: from, name: `${from}_renamed` });
-      const g = structuredClone(model.get("graph_view"));
-      g.version += 1;
-      g.nodes.find((n: { id: string }) => n.id === from).id = `${from}_renamed`;
-      g.edges = g.edges.map((e: { src: string; dst: string }) => ({
-        ...e,
-        src: e.src === from ? `${from}_renamed` : e.src,
-        dst: e.dst === from ? `${from}_renamed` : e.dst,
-      }));
-      if (resultFirst) {
-        model.reply(true);
-        model.update("graph_view", g);
-      } else {
-        model.update("graph_view", g);
-        model.reply(true);
-      }
-      expect(model.get("selected")).toBe(`${from}_renamed`);
-      expect(block(`${from}_renamed`).classList.contains("pnb-block-selected")).toBe(true);
-    }
+  it("keeps a renamed block selected, from the update that renames it", async () => {
+    click(block("dense"));
+    pushDetails({ id: "dense", type: "Dense", shape: "", params: 0, error: null, settings: { name: "dense", units: 4 }, fields: [{ key: "units", kind: "int", value: 4, nullable: false, editable: true }] });
+    const name = el.querySelector<HTMLInputElement>('.pnb-field[data-key="name"] input')!;
+    name.value = "wide";
+    key(name, { key: "Enter" });
+    expect(commands().at(-1)).toEqual({ op: "rename", node: "dense", name: "wide" });
+    const g = cnn();
+    g.nodes.find((n) => n.id === "dense")!.id = "wide";
+    g.edges = g.edges.map((e) => ({ ...e, src: e.src === "dense" ? "wide" : e.src, dst: e.dst === "dense" ? "wide" : e.dst }));
+    const saves = model.saves;
+    model.push("update", { version: 2, graph: g, changes: { added: [], removed: [], renamed: { dense: "wide" } } });
+    expect(model.get("selected")).toBe("wide"); // never deselected in between
+    expect(model.saves).toBe(saves + 1);
+    expect(block("wide").classList.contains("pnb-block-selected")).toBe(true);
+    model.reply(true, null, undefined, { version: 2, added: [], removed: [], renamed: { dense: "wide" } });
+    await flush();
+    expect(model.get("selected")).toBe("wide");
+    expect(el.querySelector(".pnb-settings .pnb-panel-title")!.textContent).toBe("wide");
   });
 
   it("zooms with the wheel and the toolbar, keeping the graph", () => {
@@ -273,7 +277,7 @@ describe("canvas widget", () => {
   });
 
   it("expands a nested model in place", () => {
-    model.update("graph_view", nested());
+    model.update("graph_view", { ...nested(), version: 2 });
     expect(root().dataset.blockCount).toBe("9");
     block("encoder").querySelector<HTMLButtonElement>(".pnb-group-toggle")!.click();
     expect(root().dataset.blockCount).toBe("13");

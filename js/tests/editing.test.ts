@@ -12,7 +12,7 @@ let el: HTMLElement;
 let cleanup: () => void;
 
 function mount(graph = cnn()) {
-  model = new FakeModel({ graph_view: graph, selected: "", details: {}, palette: PALETTE, read_only: false, height: 480 });
+  model = new FakeModel({ graph_view: graph, selected: "", details: {}, palette: PALETTE, read_only: false, locked: "", height: 480 });
   el = document.createElement("div");
   document.body.appendChild(el);
   cleanup = widget.render({ model, el });
@@ -22,8 +22,10 @@ const block = (id: string) => el.querySelector<HTMLElement>(`.pnb-block[data-nod
 const field = (k: string) => el.querySelector<HTMLElement>(`.pnb-field[data-key="${k}"]`)!;
 const control = <T extends HTMLElement = HTMLInputElement>(k: string) => field(k).querySelector<T>(".pnb-field-input")!;
 const errorOf = (k: string) => field(k).querySelector(".pnb-field-error")!.textContent;
-const commands = () => model.sent.map((m) => m.command);
-const lastExport = () => model.messages.filter((m) => m.kind === "export").at(-1);
+const commands = () => model.sent.map((m) => m.params.command);
+const lastExport = () => model.calls("export").at(-1);
+const flush = () => new Promise((r) => setTimeout(r, 0));
+const version = () => Number(el.querySelector<HTMLElement>(".pnb-canvas")!.dataset.version);
 const pointer = (target: Element, type: string, x: number, y: number) =>
   target.dispatchEvent(new PointerEvent(type, { bubbles: true, cancelable: true, button: 0, clientX: x, clientY: y, pointerId: 1 }));
 const click = (target: Element) => {
@@ -70,8 +72,10 @@ function denseFields(units = 32, init: typeof GLOROT = GLOROT): FormField[] {
     { key: "ragged", kind: "bool", value: false, nullable: false, editable: false },
   ];
 }
-function showDense(units = 32, init = GLOROT) {
-  model.update("details", { id: "dense", type: "Dense", shape: `(None, ${units})`, params: 0, error: null, settings: {}, fields: denseFields(units, init) });
+/** The kernel's update with the details of `dense` (a new version when `bump`, as after an edit). */
+function showDense(units = 32, init = GLOROT, bump = false) {
+  const details = { id: "dense", type: "Dense", shape: `(None, ${units})`, params: 0, error: null, settings: {}, fields: denseFields(units, init) };
+  model.push("update", { version: version() + (bump ? 1 : 0), details });
 }
 
 beforeEach(() => {
@@ -150,25 +154,27 @@ describe("settings form from the kernel's fields", () => {
     ]);
   });
 
-  it("shows why Keras refused a value and the value the layer kept", () => {
+  it("shows why Keras refused a value and the value the layer kept", async () => {
     const units = control("units");
     units.value = "-1";
     enter(units);
     expect(commands()).toEqual([{ op: "set", node: "dense", key: "units", value: -1 }]);
     expect(field("units").classList.contains("pnb-field-pending")).toBe(true);
     model.reply(false, "Received an invalid value for `units`, expected a positive integer. Received: units=-1");
+    await flush();
     expect(errorOf("units")).toBe("Received an invalid value for `units`, expected a positive integer. Received: units=-1 Kept: 32.");
     expect(units.value).toBe("32");
     expect(field("units").classList.contains("pnb-field-pending")).toBe(false);
   });
 
-  it("updates values in place on success, keeping focus, and rebuilds when the choices change", () => {
+  it("updates values in place on success, keeping focus, and rebuilds when the choices change", async () => {
     const units = control("units");
     units.focus();
     units.value = "64";
     enter(units);
-    model.reply(true);
-    showDense(64);
+    showDense(64, GLOROT, true); // the edit's update comes first, then its reply
+    model.reply(true, null, undefined, { version: version(), added: [], removed: [], renamed: {} });
+    await flush();
     expect(control("units")).toBe(units); // same element: focus and caret stay
     expect(units.value).toBe("64");
     expect(document.activeElement).toBe(units);
@@ -186,7 +192,52 @@ describe("settings form from the kernel's fields", () => {
     const units = control("units");
     units.focus();
     units.value = "12";
-    showDense(33); // e.g. an undo from Python while typing
+    showDense(33, GLOROT, true); // e.g. an undo from Python while typing
+    expect(units.value).toBe("12");
+    enter(units); // what the user typed is sent, against the kernel's newer value
+    expect(commands()).toEqual([{ op: "set", node: "dense", key: "units", value: 12 }]);
+  });
+
+  it("keeps typing while the previous edit's answer arrives (the user is faster than the kernel)", async () => {
+    const units = control("units");
+    units.focus();
+    units.value = "11";
+    enter(units);
+    units.value = "12"; // typed before the kernel answered 11
+    showDense(11, GLOROT, true); // the update of the first edit
+    expect(units.value).toBe("12");
+    const first = model.sent[0].id;
+    model.reply(true, null, first, { version: version(), added: [], removed: [], renamed: {} });
+    await flush();
+    expect(units.value).toBe("12"); // the answer to 11 does not take 12 away either
+    enter(units);
+    expect(commands()).toEqual([
+      { op: "set", node: "dense", key: "units", value: 11 },
+      { op: "set", node: "dense", key: "units", value: 12 },
+    ]);
+    expect(field("units").classList.contains("pnb-field-pending")).toBe(true);
+    showDense(12, GLOROT, true);
+    model.reply(true, null, model.sent[1].id, { version: version(), added: [], removed: [], renamed: {} });
+    await flush();
+    expect(units.value).toBe("12");
+    expect(field("units").classList.contains("pnb-field-pending")).toBe(false);
+    expect(errorOf("units")).toBe("");
+  });
+
+  it("shows the answer of a field's last edit only, when two are in flight", async () => {
+    const units = control("units");
+    units.focus();
+    units.value = "11";
+    enter(units);
+    units.value = "12";
+    enter(units); // sent before the first answer
+    showDense(11, GLOROT, true);
+    model.reply(true, null, model.sent[0].id, { version: version(), added: [], removed: [], renamed: {} });
+    await flush();
+    expect(units.value).toBe("12"); // 12 is still in flight: 11 must not flash back
+    showDense(12, GLOROT, true);
+    model.reply(true, null, model.sent[1].id, { version: version(), added: [], removed: [], renamed: {} });
+    await flush();
     expect(units.value).toBe("12");
   });
 
@@ -244,31 +295,34 @@ describe("wiring", () => {
     expect(el.querySelector(".pnb-connect-hint")).toBeNull();
   });
 
-  it("marks a cycle as refused, and shows the kernel's message on drop", () => {
+  it("marks a cycle as refused, and shows the kernel's message on drop", async () => {
     const shown = dragTo("dense_1", "conv2d", 0.5);
     expect(shown.invalid).toBe(true);
     expect(shown.hint).toBe("dense_1 → conv2d would create a cycle");
     expect(commands()).toEqual([{ op: "connect", src: "dense_1", dst: "conv2d" }]);
     model.reply(false, "Connecting 'dense_1' -> 'conv2d' would create a cycle.");
+    await flush();
     const status = el.querySelector<HTMLElement>(".pnb-status")!;
     expect(status.hidden).toBe(false);
-    expect(status.textContent).toBe("Connect failed: Connecting 'dense_1' -> 'conv2d' would create a cycle.");
+    expect(status.textContent).toBe("Connect dense_1 → conv2d failed: Connecting 'dense_1' -> 'conv2d' would create a cycle.");
   });
 });
 
 describe("adding from the palette", () => {
-  it("selects the new block once its result and the new graph arrived, in either order", () => {
-    for (const resultFirst of [true, false]) {
+  it("selects the block the reply names as added; its update came first", async () => {
+    for (const id of ["added_1", "added_2"]) {
       el.querySelector<HTMLElement>('.pnb-palette-item[data-type="Dense"]')!.click();
       const cmd = commands().at(-1);
       expect(cmd.op).toBe("add");
       const g = structuredClone(model.get("graph_view"));
-      g.version += 1;
-      const id = `added_${resultFirst}`;
       g.nodes.push({ ...g.nodes[1], id, pos: cmd.pos });
-      if (resultFirst) model.reply(true);
-      model.update("graph_view", g);
-      if (!resultFirst) model.reply(true);
+      model.state.graph_view = g;
+      const changes = { added: [id], removed: [], renamed: {} };
+      model.push("update", { version: version() + 1, graph: g, changes });
+      expect(block(id)).not.toBeNull();
+      expect(model.get("selected")).not.toBe(id); // a Python-side add does not steal the selection
+      model.reply(true, null, undefined, { version: version(), ...changes });
+      await flush();
       expect(model.get("selected")).toBe(id);
       expect(el.querySelector(".pnb-settings .pnb-panel-title")!.textContent).toBe(id);
     }
@@ -277,12 +331,13 @@ describe("adding from the palette", () => {
     expect(Math.abs(a[0] - b[0]) >= 184 || Math.abs(a[1] - b[1]) >= 58).toBe(true);
   });
 
-  it("selects nothing when the add is refused", () => {
+  it("selects nothing when the add is refused", async () => {
     click(block("dense"));
     el.querySelector<HTMLElement>('.pnb-palette-item[data-type="Dense"]')!.click();
     model.reply(false, "Cannot add Dense");
-    model.update("graph_view", { ...cnn(), version: 5 });
+    await flush();
     expect(model.get("selected")).toBe("dense");
+    expect(el.querySelector(".pnb-status")!.textContent).toBe("Add Dense failed: Cannot add Dense");
   });
 });
 
@@ -290,8 +345,8 @@ describe("toolbar", () => {
   it("disables undo and redo when the kernel has nothing to undo or redo", () => {
     const undo = el.querySelector<HTMLButtonElement>(".pnb-undo")!;
     const redo = el.querySelector<HTMLButtonElement>(".pnb-redo")!;
-    expect([undo.disabled, redo.disabled]).toEqual([false, false]); // older kernels: always on
-    model.update("graph_view", { ...cnn(), version: 2, can_undo: true, can_redo: false });
+    expect([undo.disabled, redo.disabled]).toEqual([false, false]); // cnn() says nothing: on
+    model.push("update", { version: 2, graph: { ...cnn(), can_undo: true, can_redo: false } });
     expect([undo.disabled, redo.disabled]).toEqual([false, true]);
   });
 
@@ -300,8 +355,8 @@ describe("toolbar", () => {
     Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
     el.querySelector<HTMLButtonElement>(".pnb-copy-code")!.click();
     const request = lastExport();
-    expect(request).toEqual({ kind: "export", id: request.id, format: "code" });
-    model.emit("msg:custom", { kind: "export_result", id: request.id, format: "code", ok: true, error: null, code: "import keras\nmodel = 1\n" }, []);
+    expect(request).toEqual({ kind: "rpc", id: request.id, method: "export", params: { format: "code" } });
+    model.reply(true, null, request.id, { format: "code", code: "import keras\nmodel = 1\n" });
     await vi.waitFor(() => expect(writeText).toHaveBeenCalledWith("import keras\nmodel = 1\n"));
     await vi.waitFor(() => expect(el.querySelector(".pnb-status")!.textContent).toContain("Copied the model code (2 lines)"));
     expect(el.querySelector(".pnb-modal")).toBeNull();
@@ -314,7 +369,7 @@ describe("toolbar", () => {
     Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
     el.querySelector<HTMLButtonElement>(".pnb-copy-code")!.click();
     const { id } = lastExport();
-    model.emit("msg:custom", { kind: "export_result", id, format: "code", ok: true, error: null, code: "model = 2" }, []);
+    model.reply(true, null, id, { format: "code", code: "model = 2" });
     await vi.waitFor(() => expect(el.querySelector(".pnb-modal")).not.toBeNull());
     const text = el.querySelector<HTMLTextAreaElement>(".pnb-modal textarea")!;
     expect(text.value).toBe("model = 2");
@@ -323,7 +378,7 @@ describe("toolbar", () => {
     expect(el.querySelector(".pnb-modal")).toBeNull();
   });
 
-  it("downloads the .keras file from the binary buffer, and shows export errors", () => {
+  it("downloads the .keras file from the binary buffer, and shows export errors", async () => {
     const created: Blob[] = [];
     const createObjectURL = vi.fn((b: Blob) => (created.push(b), "blob:pnb"));
     Object.assign(URL, { createObjectURL, revokeObjectURL: vi.fn() });
@@ -334,20 +389,74 @@ describe("toolbar", () => {
     try {
       el.querySelector<HTMLButtonElement>(".pnb-export-keras")!.click();
       const { id } = lastExport();
-      expect(lastExport()).toEqual({ kind: "export", id, format: "keras" });
+      expect(lastExport().params).toEqual({ format: "keras" });
       const bytes = new Uint8Array([80, 75, 3, 4, 9]);
-      model.emit("msg:custom", { kind: "export_result", id, format: "keras", ok: true, error: null, filename: "cnn.keras", size: 5 }, [new DataView(bytes.buffer)]);
+      model.reply(true, null, id, { format: "keras", filename: "cnn.keras", size: 5 }, [new DataView(bytes.buffer)]);
+      await flush();
       expect(clicked).toEqual(["cnn.keras"]);
       expect(created[0].size).toBe(5);
       expect(el.querySelector(".pnb-status")!.textContent).toBe("Downloaded cnn.keras (5 B)");
 
       el.querySelector<HTMLButtonElement>(".pnb-export-keras")!.click();
       const second = lastExport().id;
-      model.emit("msg:custom", { kind: "export_result", id: second, format: "keras", ok: false, error: "node 'pool' failed" }, []);
+      model.reply(false, "node 'pool' failed", second);
+      await flush();
       expect(el.querySelector(".pnb-status")!.textContent).toBe("Export .keras failed: node 'pool' failed");
       expect(clicked).toHaveLength(1);
     } finally {
       clickSpy.mockRestore();
     }
+  });
+});
+
+describe("locked while a training run uses the layers", () => {
+  const REASON = "The canvas is locked while its training run 'digits-1' is in progress: stop the run first (run.stop()) or wait for it to end.";
+
+  it("shows the lock on the toolbar, palette and form, and sends no edit", async () => {
+    click(block("dense"));
+    showDense();
+    model.update("locked", REASON);
+    const badge = el.querySelector<HTMLElement>(".pnb-toolbar .pnb-lock-badge")!;
+    expect(badge.hidden).toBe(false);
+    expect(badge.title).toBe(REASON);
+    expect(el.querySelector(".pnb-canvas")!.classList.contains("pnb-locked")).toBe(true);
+    expect(el.querySelector<HTMLButtonElement>(".pnb-undo")!.disabled).toBe(true);
+    expect(el.querySelector<HTMLButtonElement>(".pnb-redo")!.disabled).toBe(true);
+    const lockNote = el.querySelector<HTMLElement>(".pnb-palette-lock")!;
+    expect(lockNote.hidden).toBe(false);
+    expect(lockNote.textContent).toContain("stop the run first");
+    const item = el.querySelector<HTMLButtonElement>('.pnb-palette-item[data-type="Dense"]')!;
+    expect(item.disabled).toBe(true);
+    item.click();
+    expect(el.querySelector(".pnb-settings-lock-note")!.textContent).toBe(REASON);
+    expect(control("units").disabled).toBe(true);
+    expect(control("name").disabled).toBe(true);
+    block("dense").dispatchEvent(new KeyboardEvent("keydown", { key: "Delete", bubbles: true, cancelable: true }));
+    el.querySelector<HTMLElement>(".pnb-canvas")!.dispatchEvent(new KeyboardEvent("keydown", { key: "z", ctrlKey: true, bubbles: true, cancelable: true }));
+    expect(commands()).toEqual([]);
+    expect(el.querySelector(".pnb-status")!.textContent).toBe(REASON);
+
+    // Reading still works: selecting, the inspector's request, exports.
+    click(block("conv2d"));
+    expect(model.get("selected")).toBe("conv2d");
+    expect(model.calls("preview_detail").at(-1).params).toEqual({ node: "conv2d", page: 0 });
+    el.querySelector<HTMLButtonElement>(".pnb-copy-code")!.click();
+    expect(lastExport().params).toEqual({ format: "code" });
+
+    model.update("locked", "");
+    expect(badge.hidden).toBe(true);
+    expect(el.querySelector<HTMLButtonElement>('.pnb-palette-item[data-type="Dense"]')!.disabled).toBe(false);
+    expect(el.querySelector<HTMLButtonElement>(".pnb-undo")!.disabled).toBe(false);
+  });
+
+  it("keeps what the user typed when the lock arrives", () => {
+    click(block("dense"));
+    showDense();
+    const units = control("units");
+    units.focus();
+    units.value = "99";
+    model.update("locked", REASON);
+    expect(control("units").value).toBe("99");
+    expect(control("units").disabled).toBe(true);
   });
 });

@@ -89,17 +89,8 @@ class PreviewChannel:
     ) -> dict[str, Any]:
         """The wire form of the given previews (every one when `node_ids` is None)."""
         ids = list(self.engine.previews) if node_ids is None else node_ids
-        items = [
-            self.engine.previews[nid].to_message(nid, buffers)
-            for nid in ids
-            if nid in self.engine.previews
-        ]
-        return {
-            "items": items,
-            "removed": list(removed or []),
-            "enabled": self.enabled,
-            "synthetic": self.synthetic,
-        }
+        shown = {nid: self.engine.previews[nid] for nid in ids if nid in self.engine.previews}
+        return previews_message(shown, removed or [], self.enabled, self.synthetic, buffers)
 
     def detail(
         self, node_id: str, page: int, is_output: bool, buffers: list[Any]
@@ -109,14 +100,43 @@ class PreviewChannel:
         detail = self.engine.detail(node_id, page, target)
         if detail is None:
             return None
-        item = detail["item"].to_message(node_id, buffers)
-        counts, lo, hi = detail["histogram"]
-        grid = item.get("grid") or {}
-        return {
-            "node": node_id,
-            "page": grid.get("page", 0),
-            "pages": grid.get("pages", 1),
-            "item": item,
-            "histogram": {"counts": codec.encode(counts, buffers), "lo": lo, "hi": hi},
-            "target": detail["target"].to_message(node_id, buffers) if detail["target"] else None,
-        }
+        return detail_message(
+            node_id, detail["item"], detail["histogram"], detail["target"], buffers
+        )
+
+
+def previews_message(
+    previews: dict[str, Preview],
+    removed: list[str],
+    enabled: bool,
+    synthetic: bool,
+    buffers: list[Any],
+) -> dict[str, Any]:
+    """The wire form of some previews (``{items, removed, enabled, synthetic}``)."""
+    return {
+        "items": [preview.to_message(nid, buffers) for nid, preview in previews.items()],
+        "removed": list(removed),
+        "enabled": enabled,
+        "synthetic": synthetic,
+    }
+
+
+def detail_message(
+    node_id: str,
+    item: Preview,
+    histogram: tuple[Any, float, float],
+    target: Preview | None,
+    buffers: list[Any],
+) -> dict[str, Any]:
+    """The wire form of the inspector's view of one node."""
+    message = item.to_message(node_id, buffers)
+    counts, lo, hi = histogram
+    grid = message.get("grid") or {}
+    return {
+        "node": node_id,
+        "page": grid.get("page", 0),
+        "pages": grid.get("pages", 1),
+        "item": message,
+        "histogram": {"counts": codec.encode(counts, buffers), "lo": lo, "hi": hi},
+        "target": target.to_message(node_id, buffers) if target is not None else None,
+    }

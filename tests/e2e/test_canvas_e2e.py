@@ -1,4 +1,5 @@
-"""The canvas in a real JupyterLab and Chromium: blocks drawn, selection synced, both themes."""
+"""The canvas in a real JupyterLab and Chromium: blocks drawn, selection synced, both themes,
+and the lock a training run puts on it."""
 
 from __future__ import annotations
 
@@ -51,3 +52,46 @@ def test_quickstart_canvas(lab_page, lab_server):
     assert canvas.locator(".pnb-block-blocked").count() == 4
     lab.screenshot(page, "canvas-error-dark", canvas)
     lab.set_theme(page, "light")
+
+
+def test_a_locked_canvas_shows_why_and_refuses_edits(lab_page, lab_server):
+    page = lab_page
+    lab.open_notebook(page, lab_server, QUICKSTART)
+    assert lab.run_all_cells(page) is True
+    canvas = page.locator(".pnb-canvas").first
+    canvas.locator('.pnb-block[data-node-id="dense"]').click()
+    settings = canvas.locator(".pnb-settings")
+    settings.locator('[data-key="units"] .pnb-field-input').wait_for()
+    lab.screenshot(page, "canvas-unlocked-light", canvas)
+    digest = "import hashlib; print(hashlib.sha1(canvas.graph.to_json().encode()).hexdigest())"
+    before = lab.run_cell(page, digest).strip()
+
+    # The seam a training run uses (perceptinb.training locks the canvas it trains).
+    lab.run_cell(page, 'canvas._lock_for_run("digits-1")')
+    badge = canvas.locator(".pnb-toolbar .pnb-lock-badge")
+    badge.wait_for(state="visible")
+    assert "digits-1" in badge.get_attribute("title")
+    assert "stop the run first" in canvas.locator(".pnb-palette-lock").text_content()
+    assert canvas.locator(".pnb-palette-item").first.is_disabled()
+    assert "stop the run first" in settings.locator(".pnb-settings-lock-note").text_content()
+    assert settings.locator('[data-key="units"] .pnb-field-input').is_disabled()
+    assert canvas.locator(".pnb-undo").is_disabled()
+    lab.screenshot(page, "canvas-locked-light", canvas)
+
+    # A browser edit is refused with the reason, and nothing changes in the kernel.
+    canvas.locator('.pnb-block[data-node-id="dense"]').click()
+    page.keyboard.press("Delete")
+    page.keyboard.press("Control+z")
+    canvas.locator(".pnb-status").filter(has_text="stop the run first").wait_for()
+    assert lab.run_cell(page, digest).strip() == before
+    assert canvas.locator('.pnb-block[data-node-id="dense"]').count() == 1
+
+    # Reading still works: the view moves, selecting reaches Python, the inspector shows.
+    canvas.locator(".pnb-fit").click()
+    canvas.locator('.pnb-block[data-node-id="conv"]').click()
+    settings.locator(".pnb-inspector .pnb-preview").wait_for()
+    assert lab.run_cell(page, "print(canvas.selected)").strip() == "conv"
+
+    lab.run_cell(page, "canvas._unlock_run()")
+    badge.wait_for(state="hidden")
+    assert not settings.locator('[data-key="filters"] .pnb-field-input').is_disabled()

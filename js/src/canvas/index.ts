@@ -1,49 +1,32 @@
 /**
- * anywidget entry of the graph canvas (`perceptinb.Canvas`). It wires the model traits and
- * messages (see ../protocol.ts) to the renderer, viewport, palette, settings panel and keyboard.
- * The kernel owns the graph; this view only draws it and sends commands.
+ * anywidget entry of the graph canvas (`perceptinb.Canvas`). It wires the model half (the
+ * {@link CanvasStore}, fed by the kernel over the one wire of ../rpc.ts) to the views: renderer,
+ * viewport, toolbar, palette, settings, previews and inspector. The kernel owns the graph; this
+ * view only draws it and sends commands. See ../protocol.ts for the messages.
  */
 import "../theme.css";
 import "../canvas.css";
 import { categoryColor } from "../categories";
-import { CommandChannel, StatusLine } from "../commands";
+import { type Outcome, sendCommand, StatusLine } from "../commands";
 import { ExportControls } from "../exports";
+import { Inspector } from "../inspector";
 import { attachInteractions } from "../interactions";
 import { isTyping, mapKey, type ViewAction } from "../keys";
 import type { NodeBox, Point } from "../layout";
 import { PalettePanel, placeNear } from "../palette";
-import {
-  normalizeGraphView,
-  TRAITS,
-  type AnyModel,
-  type Command,
-  type CommandResultMessage,
-  type Details,
-  type GraphEdge,
-  type GraphNode,
-  type GraphView,
-} from "../protocol";
-import { BLOCK_WIDTH, blockHeight, GraphRenderer } from "../render";
-import { Inspector } from "../inspector";
 import { PreviewLayer } from "../previews";
+import { type AnyModel, type Command, type GraphEdge, type GraphNode, type GraphView, type PreviewsPayload, TRAITS } from "../protocol";
+import { BLOCK_WIDTH, blockHeight, GraphRenderer } from "../render";
+import { Rpc } from "../rpc";
 import { SettingsPanel } from "../settings";
 import { Minimap, Viewport } from "../viewport";
+import { CanvasStore, type StoreChange } from "./store";
+import { Toolbar } from "./toolbar";
 
 let viewCounter = 0;
 
-function button(doc: Document, cls: string, text: string, label: string, onClick: () => void): HTMLButtonElement {
-  const b = doc.createElement("button");
-  b.type = "button";
-  b.className = `pnb-icon-button ${cls}`;
-  b.textContent = text;
-  b.title = label;
-  b.setAttribute("aria-label", label);
-  b.addEventListener("click", onClick);
-  return b;
-}
-
 /** Finds a node by (path) id: "conv1" or "GROUP/CHILD". */
-function findNode(view: GraphView, path: string): GraphNode | null {
+export function findNode(view: GraphView, path: string): GraphNode | null {
   if (!path) return null;
   let nodes = view.nodes;
   let found: GraphNode | null = null;
@@ -76,22 +59,19 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
     cleanups.push(() => model.off(event, cb));
   };
 
-  // --- state ---
-  let view: GraphView = normalizeGraphView(model.get(TRAITS.graphView));
+  // --- model ---
+  const rpc = new Rpc(model);
+  const store = new CanvasStore(model.get(TRAITS.graphView), model.get(TRAITS.details));
   let selected = String(model.get(TRAITS.selected) ?? "");
   let selectedEdge: GraphEdge | null = null;
   let readOnly = !!model.get(TRAITS.readOnly);
+  let locked = String(model.get(TRAITS.locked) ?? "");
   const expanded = new Set<string>();
   let drawnCount = 0;
   let needInitialView = false;
   let userTouched = false;
-  /** Node ids when an `add` was sent (the new block gets selected) and the add's outcome. */
-  let selectNewFrom: Set<string> | null = null;
-  let addOk: boolean | null = null;
-  /** A renamed block to select once the graph with its new name arrives. */
-  let pendingSelect = "";
 
-  // --- DOM ---
+  // --- views ---
   const root = doc.createElement("div");
   root.className = "pnb-canvas";
   root.tabIndex = 0;
@@ -104,83 +84,102 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   const viewport = new Viewport(stage, renderer.world);
   const empty = doc.createElement("div");
   empty.className = "pnb-empty";
-
-  const channel = new CommandChannel(model, onResult);
   const status = new StatusLine(doc);
-  const exportControls = new ExportControls(doc, model, status, root);
-  const send = (command: Command): number => {
-    if (readOnly) {
-      status.show("This canvas is read-only", "error");
-      return -1;
-    }
-    return channel.send(command);
-  };
+  const exportControls = new ExportControls(doc, rpc, status, root);
+
+  /** Why this view may not edit now ("" when it may): read-only, or locked by a training run. */
+  const refusal = () => (readOnly ? "This canvas is read-only" : locked);
 
   const palette = new PalettePanel(doc, (type) => addAt(type, null), false);
   const settings = new SettingsPanel(doc, {
-    onSet: (node, key, value) => send({ op: "set", node, key, value }),
-    onRename: (node, name) => send({ op: "rename", node, name }),
+    onSet: (node, key, value) => sendCommand(rpc, { op: "set", node, key, value }),
+    onRename: (node, name) => sendCommand(rpc, { op: "rename", node, name }),
     onClose: () => select(""),
   });
-  const previews = new PreviewLayer(doc, {
-    model,
-    root,
-    blockElement: (id) => renderer.blockElement(id),
-    node: (id) => findNode(view, id),
-    relayout: () => relayoutKeepingView(), // preview slots grew or shrank
-    changed: (ids) => inspector.previewsChanged(ids),
-  });
+  const previews = new PreviewLayer(
+    doc,
+    {
+      rpc,
+      root,
+      blockElement: (id) => renderer.blockElement(id),
+      node: (id) => findNode(store.view, id),
+      relayout: () => relayoutKeepingView(), // preview slots grew or shrank
+      changed: (ids) => inspector.previewsChanged(ids),
+    },
+    store.previews,
+  );
   // At the top of the settings panel, which then scrolls as a whole.
-  const inspector = new Inspector(doc, model, previews, settings.el);
+  const inspector = new Inspector(doc, rpc, previews, settings.el);
   settings.el.insertBefore(inspector.el, settings.el.querySelector(".pnb-settings-body"));
 
-  const toolbar = doc.createElement("div");
-  toolbar.className = "pnb-toolbar";
-  toolbar.setAttribute("role", "toolbar");
-  const title = doc.createElement("span");
-  title.className = "pnb-title";
-  const count = doc.createElement("span");
-  count.className = "pnb-count";
-  const undoBtn = button(doc, "pnb-undo", "↶", "Undo (Ctrl+Z)", () => send({ op: "undo" }));
-  const redoBtn = button(doc, "pnb-redo", "↷", "Redo (Ctrl+Shift+Z)", () => send({ op: "redo" }));
   const minimapCanvas = doc.createElement("canvas");
   minimapCanvas.className = "pnb-minimap";
   minimapCanvas.setAttribute("aria-label", "Minimap: click to move the view");
   const minimap = new Minimap(minimapCanvas, viewport);
-  const minimapBtn = button(doc, "pnb-minimap-toggle", "▣", "Toggle minimap", () => {
-    minimapCanvas.hidden = !minimapCanvas.hidden;
-    minimapBtn.setAttribute("aria-pressed", String(!minimapCanvas.hidden));
-    minimap.draw();
-  });
-  minimapBtn.setAttribute("aria-pressed", "true");
-  toolbar.append(
-    title,
-    button(doc, "pnb-fit", "⤢", "Fit to view (F)", () => fit()),
-    button(doc, "pnb-zoom-in", "+", "Zoom in (+)", () => viewport.zoomCenter(1.25)),
-    button(doc, "pnb-zoom-out", "−", "Zoom out (−)", () => viewport.zoomCenter(0.8)),
-    undoBtn,
-    redoBtn,
-    exportControls.copyButton,
-    exportControls.exportButton,
-    minimapBtn,
-    previews.toggle,
-    count,
-    previews.badge,
+  const toolbar = new Toolbar(
+    doc,
+    {
+      fit: () => fit(),
+      zoom: (k) => viewport.zoomCenter(k),
+      undo: () => void run({ op: "undo" }),
+      redo: () => void run({ op: "redo" }),
+      toggleMinimap: () => {
+        minimapCanvas.hidden = !minimapCanvas.hidden;
+        minimap.draw();
+        return !minimapCanvas.hidden;
+      },
+    },
+    { exports: [exportControls.copyButton, exportControls.exportButton], previewsToggle: previews.toggle, syntheticBadge: previews.badge },
   );
-  stage.append(renderer.world, empty, toolbar, minimapCanvas, settings.el, status.el);
+  stage.append(renderer.world, empty, toolbar.el, minimapCanvas, settings.el, status.el);
   root.append(palette.el, stage);
   el.appendChild(root);
 
-  // --- behaviour ---
+  // --- commands ---
+  /** Sends a command from the graph (not the form, which shows its errors inline). */
+  function run(command: Command): Promise<Outcome> {
+    const why = refusal();
+    if (why) {
+      status.show(why, "error");
+      return Promise.resolve({ ok: false, error: why });
+    }
+    return sendCommand(rpc, command).then((outcome) => {
+      if (!outcome.ok) {
+        const what = OP_LABEL[command.op] ?? command.op;
+        const target =
+          "node" in command ? ` ${command.node}` : "type" in command ? ` ${command.type}` : "src" in command ? ` ${command.src} → ${command.dst}` : "";
+        status.show(`${what}${target} failed: ${outcome.error}`, "error");
+        if (command.op === "move") draw(); // put the block back where the kernel has it
+      } else if (command.op !== "move") status.clear();
+      return outcome;
+    });
+  }
+
+  function addAt(type: string, pos: Point | null): void {
+    let p: [number, number];
+    const h = blockHeight({ error: null });
+    if (pos) p = [Math.round(pos.x - BLOCK_WIDTH / 2), Math.round(pos.y - h / 2)];
+    else {
+      // A free spot below the selected block (else the lowest one), so repeated clicks grow a
+      // chain; on an empty canvas, the centre of what the settings panel leaves visible.
+      const v = viewport.visible();
+      const panel = settings.el.offsetWidth ? (settings.el.offsetWidth + 16) / viewport.k : 0;
+      const area = { ...v, w: Math.max(BLOCK_WIDTH, v.w - panel) };
+      const boxes = [...(renderer.last?.boxes ?? new Map()).values()];
+      const below = renderer.last?.boxes.get(selected) ?? boxes.reduce<NodeBox | null>((a, b) => (!a || b.y + b.h > a.y + a.h ? b : a), null);
+      p = placeNear(boxes, area, BLOCK_WIDTH, h, below ? [below.x, below.y + below.h + 48] : null);
+    }
+    // The reply names the new block, and its update (drawn already) came first: select it so
+    // its settings form opens at once. Focus follows unless the user is still in the palette.
+    void run({ op: "add", type, pos: p }).then((o) => {
+      if (o.ok && o.result.added.length) select(o.result.added[0], !palette.el.contains(doc.activeElement));
+    });
+  }
+
+  // --- drawing ---
   function fit(): void {
     const r = renderer.last;
     if (r && r.blockCount) viewport.fit(r);
-  }
-
-  function applyReadOnly(): void {
-    root.classList.toggle("pnb-read-only", readOnly);
-    palette.el.hidden = readOnly;
-    undoBtn.hidden = redoBtn.hidden = readOnly;
   }
 
   function applyHeight(): void {
@@ -188,18 +187,26 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
     root.style.height = `${h > 0 ? h : 520}px`;
   }
 
+  function applyLock(): void {
+    root.classList.toggle("pnb-read-only", readOnly);
+    root.classList.toggle("pnb-locked", !!locked);
+    palette.el.hidden = readOnly;
+    palette.setLocked(locked);
+    showToolbar();
+    showSettings();
+  }
+
+  function showToolbar(): void {
+    const v = store.view;
+    toolbar.show({ name: v.name, blockCount: drawnCount, canUndo: v.can_undo, canRedo: v.can_redo, readOnly, locked });
+  }
+
   function draw(): void {
     const t0 = performance.now();
-    view = normalizeGraphView(model.get(TRAITS.graphView));
+    const view = store.view;
     // Forget expansion of groups that no longer exist.
     for (const p of [...expanded]) if (!findNode(view, p)?.group) expanded.delete(p);
     if (selected && !findNode(view, selected)) select("");
-    if (pendingSelect && findNode(view, pendingSelect)) {
-      selected = pendingSelect; // drawn selected below; synced to the kernel right after
-      pendingSelect = "";
-      model.set(TRAITS.selected, selected);
-      model.save_changes();
-    }
     const result = renderer.draw(view, { expanded, selected, readOnly, thumb: previews.thumbHeight });
     previews.mount(); // re-attaches drawn thumbnails to rebuilt blocks
     const items = [];
@@ -216,21 +223,15 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
       needInitialView = false;
       viewport.initial(result);
     }
-    title.textContent = view.name;
-    undoBtn.disabled = !view.can_undo;
-    redoBtn.disabled = !view.can_redo;
-    title.title = view.name;
-    count.textContent = `${result.blockCount} ${result.blockCount === 1 ? "block" : "blocks"}`;
+    showToolbar();
     empty.hidden = result.blockCount > 0;
     empty.textContent = readOnly ? "This model has no layers." : "Empty model: add layers from the palette.";
     root.setAttribute("aria-label", `Model graph ${view.name}, ${result.blockCount} blocks`);
     showSettings();
     void root.offsetHeight; // include style and layout in the measured time
-    const ms = performance.now() - t0;
-    root.dataset.version = String(view.version);
-    root.dataset.renderMs = ms.toFixed(1);
+    root.dataset.version = String(store.version);
+    root.dataset.renderMs = (performance.now() - t0).toFixed(1);
     root.dataset.blockCount = String(result.blockCount);
-    selectAdded();
   }
 
   /**
@@ -257,20 +258,40 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   }
 
   function showSettings(): void {
-    const node = findNode(view, selected);
-    settings.show(node, (model.get(TRAITS.details) ?? {}) as Partial<Details>, readOnly);
+    const node = findNode(store.view, selected);
+    settings.show(node, store.details, readOnly, locked);
     stage.classList.toggle("pnb-has-settings", !!node);
     inspector.show(node ? selected : "");
   }
 
+  /** One kernel update (or snapshot, or the previews answer) was applied to the store: redraw. */
+  function onStoreChange(c: StoreChange): void {
+    const renamedTo = c.changes?.renamed[selected];
+    if (renamedTo) selectQuietly(renamedTo); // the renamed block stays selected, in this update
+    if (c.graph) {
+      draw(); // mounts the new thumbnails too
+      if (c.previews.length) inspector.previewsChanged(c.previews);
+    } else {
+      if (c.previews.length) previews.present(c.previews);
+      if (c.details) showSettings();
+    }
+    previews.sync();
+    root.dataset.version = String(store.version);
+  }
+
+  /** Selects `id` here and in the kernel, without scrolling or focusing. */
+  function selectQuietly(id: string): void {
+    selected = id;
+    renderer.setSelected(id);
+    model.set(TRAITS.selected, id);
+    model.save_changes();
+  }
+
   function select(id: string, focus = false): void {
-    if (id && !findNode(view, id)) id = "";
+    if (id && !findNode(store.view, id)) id = "";
     if (id) selectEdge(-1);
     if (id !== selected) {
-      selected = id;
-      renderer.setSelected(id);
-      model.set(TRAITS.selected, id);
-      model.save_changes();
+      selectQuietly(id);
       showSettings();
     }
     const box = id ? renderer.last?.boxes.get(id) : undefined;
@@ -281,58 +302,6 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   function selectEdge(i: number): void {
     selectedEdge = renderer.selectEdge(i);
     if (selectedEdge && selected) select("");
-  }
-
-  function addAt(type: string, pos: Point | null): void {
-    let p: [number, number];
-    const h = blockHeight({ error: null });
-    if (pos) p = [Math.round(pos.x - BLOCK_WIDTH / 2), Math.round(pos.y - h / 2)];
-    else {
-      // A free spot below the selected block (else the lowest one), so repeated clicks grow a
-      // chain; on an empty canvas, the centre of what the settings panel leaves visible.
-      const v = viewport.visible();
-      const panel = settings.el.offsetWidth ? (settings.el.offsetWidth + 16) / viewport.k : 0;
-      const area = { ...v, w: Math.max(BLOCK_WIDTH, v.w - panel) };
-      const boxes = [...(renderer.last?.boxes ?? new Map()).values()];
-      const below = renderer.last?.boxes.get(selected) ?? boxes.reduce<NodeBox | null>((a, b) => (!a || b.y + b.h > a.y + a.h ? b : a), null);
-      p = placeNear(boxes, area, BLOCK_WIDTH, h, below ? [below.x, below.y + below.h + 48] : null);
-    }
-    // The new block is selected once it is drawn, so its settings form opens at once.
-    selectNewFrom = new Set(view.nodes.map((n) => n.id));
-    if (send({ op: "add", type, pos: p }) < 0) selectNewFrom = null;
-  }
-
-  /** Selects the block an `add` created, once both its result and the new graph arrived. */
-  function selectAdded(): void {
-    if (!selectNewFrom || addOk === null) return;
-    const added = view.nodes.find((n) => !selectNewFrom!.has(n.id));
-    if (!addOk || added) {
-      selectNewFrom = null;
-      // Focus follows, unless the user is still in the palette (typing a search, say).
-      if (added) select(added.id, !palette.el.contains(doc.activeElement));
-      addOk = null;
-    }
-  }
-
-  function onResult(command: Command, result: CommandResultMessage): void {
-    const inline = settings.commandResult(result.id, result.ok, result.error);
-    if (command.op === "add" && selectNewFrom) {
-      addOk = result.ok;
-      selectAdded();
-    }
-    if (!result.ok) {
-      const what = OP_LABEL[command.op] ?? command.op;
-      const target = "node" in command ? ` ${command.node}` : "type" in command ? ` ${command.type}` : "";
-      // A form edit shows its error under the field; the status line would only cover the graph.
-      if (!inline) status.show(`${what}${target} failed: ${result.error ?? "unknown error"}`, "error");
-      if (command.op === "move") draw(); // put the block back where the kernel has it
-      return;
-    }
-    if (command.op === "rename" && (command.node === selected || !selected)) {
-      if (findNode(view, command.name)) select(command.name);
-      else pendingSelect = command.name; // the new graph_view has not arrived yet
-    }
-    if (!inline && command.op !== "move") status.clear();
   }
 
   function viewAction(action: ViewAction): void {
@@ -346,6 +315,7 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
     }
   }
 
+  // --- input ---
   const onKeyDown = (ev: KeyboardEvent) => {
     ev.stopPropagation(); // keep JupyterLab's notebook shortcuts out while the canvas has focus
     const typing = isTyping(ev.target);
@@ -360,7 +330,7 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
     if (!action) return;
     ev.preventDefault();
     if (action.type === "view") viewAction(action.action);
-    else send(action.command);
+    else void run(action.command); // while locked: refused here, with the reason
   };
   root.addEventListener("keydown", onKeyDown);
   cleanups.push(() => root.removeEventListener("keydown", onKeyDown));
@@ -370,7 +340,7 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
       stage,
       viewport,
       renderer,
-      readOnly: () => readOnly,
+      readOnly: () => !!refusal(),
       select,
       selectEdge,
       toggleGroup: (id) => {
@@ -378,10 +348,10 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
         else expanded.add(id);
         draw();
       },
-      send: (c) => void send(c),
-      addAt: (type, pos) => addAt(type, pos),
+      send: (c) => void run(c),
+      addAt: (type, pos) => (locked ? status.show(locked, "error") : addAt(type, pos)),
       touched: () => (userTouched = true),
-      view: () => view,
+      view: () => store.view,
     }),
   );
 
@@ -410,32 +380,44 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
     minimap.draw();
   }
 
-  listen(`change:${TRAITS.graphView}`, draw);
+  // --- kernel ---
+  cleanups.push(store.subscribe(onStoreChange));
+  cleanups.push(rpc.on("update", (data, buffers) => store.apply(data, buffers)));
+  // A snapshot newer than the store (e.g. the comm reconnected); normally the push came first.
+  listen(`change:${TRAITS.graphView}`, () => store.snapshot(model.get(TRAITS.graphView), model.get(TRAITS.details)));
   listen(`change:${TRAITS.selected}`, () => {
     const id = String(model.get(TRAITS.selected) ?? "");
     if (id === selected) return;
-    selected = findNode(view, id) ? id : "";
+    selected = findNode(store.view, id) ? id : "";
     renderer.setSelected(selected);
     showSettings();
   });
-  listen(`change:${TRAITS.details}`, showSettings);
   listen(`change:${TRAITS.palette}`, () => palette.setEntries(model.get(TRAITS.palette) ?? []));
   listen(`change:${TRAITS.readOnly}`, () => {
     readOnly = !!model.get(TRAITS.readOnly);
-    applyReadOnly();
+    applyLock();
     draw();
+  });
+  listen(`change:${TRAITS.locked}`, () => {
+    locked = String(model.get(TRAITS.locked) ?? "");
+    applyLock();
   });
   listen(`change:${TRAITS.height}`, applyHeight);
 
   applyHeight();
-  applyReadOnly();
   palette.setEntries(model.get(TRAITS.palette) ?? []);
   viewport.set(0, 0, 1);
   draw();
+  applyLock();
+  // Every thumbnail once; later changes come with the updates.
+  rpc.call<PreviewsPayload & { version: number }>("previews").then(
+    ({ result, buffers }) => store.allPreviews(result, buffers, Number(result.version) || 0),
+    () => {}, // the view closed, or the kernel is gone: nothing to draw
+  );
 
   return () => {
     for (const f of cleanups.splice(0)) f();
-    channel.destroy();
+    rpc.destroy();
     exportControls.destroy();
     inspector.destroy();
     previews.destroy();
