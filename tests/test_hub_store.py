@@ -109,6 +109,20 @@ def test_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize("version", [-2147483647, 0])
+def test_impossible_schema_versions_are_refused_untouched(tmp_path: Path, version: int) -> None:
+    path = tmp_path / "h.sqlite"
+    _hub_with_runs(path, runs=1).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version={version}")  # found by the hypothesis test below
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(HubError, match=f"is damaged: its hub schema version reads {version}"):
+        Hub(path)
+    assert path.read_bytes() == before
+
+
 def test_foreign_sqlite_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / "other.db"
     conn = sqlite3.connect(path)

@@ -116,6 +116,11 @@ class Store:
                 f"(application_id={app_id}, tables: {listed}). It was left untouched; choose "
                 "another path with pnb.Hub(path) or $PERCEPTINB_HUB."
             )
+        if version < 0 or (not empty and version == 0):
+            raise HubError(
+                f"{self.path} is damaged: its hub schema version reads {version}. It was left "
+                "untouched."
+            )
         if version > schema.SCHEMA_VERSION:
             raise HubError(
                 f"{self.path} was written by a newer perceptinb (hub schema {version}; this "
@@ -129,6 +134,11 @@ class Store:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             if version < schema.SCHEMA_VERSION:
+                if not empty:  # never write a migration into a damaged file
+                    problem = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+                    if problem != "ok":
+                        raise HubError(f"{self.path} is damaged ({problem}); it was left "
+                                       "untouched.")
                 self._migrate(conn)
         except sqlite3.DatabaseError as exc:
             raise HubError(f"{self.path} is not a usable perceptinb hub: {exc}.") from None
