@@ -33,6 +33,7 @@ def sweep(
     early_stopping: bool = False,
     seed: int = 0,
     keep_weights: bool = True,
+    metrics_interval: float = 0.1,
     name: str | None = None,
 ) -> Sweep:
     """Train one model under many settings at once, on Dask workers; returns a live `Sweep`.
@@ -63,6 +64,8 @@ def sweep(
         early_stopping: Stop trials worse than the median of the others at the same epoch.
         seed: Seeds the random draws and each trial's initialization and shuffling.
         keep_weights: Bring every trial's trained weights back to the client.
+        metrics_interval: Seconds between a trial's batch-metric messages (epoch ends and the
+            end are always sent at once). Raise it on clusters of hundreds of workers.
         name: The sweep's name (default: the model's).
 
     Raises:
@@ -76,8 +79,12 @@ def sweep(
         base["epochs"] = epochs
     specs = plan_trials(graph, space, base_settings=base, trials=trials, strategy=strategy,
                         seed=seed)
+    if not isinstance(metrics_interval, (int, float)) or not 0 < metrics_interval <= 60:
+        raise ValueError(
+            f"metrics_interval must be in (0, 60] seconds. Received: {metrics_interval!r}."
+        )
     for spec in specs:
-        spec.keep_weights = keep_weights
+        spec.keep_weights, spec.metrics_interval = keep_weights, float(metrics_interval)
     x, y = _arrays(x, "x"), _arrays(y, "y")
     if max_concurrent is not None and (not isinstance(max_concurrent, int) or max_concurrent < 1):
         raise ValueError(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -119,7 +119,7 @@ class TrialSpec:
     seed: int
     trusted: bool = False
     keep_weights: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
+    metrics_interval: float = 0.1
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -61,8 +61,11 @@ class StopWatcher:
 class MetricStream:
     """Sends a trial's metrics on an event topic, batches buffered to ~10 messages a second."""
 
-    def __init__(self, send: Any, trial: int, token: str) -> None:
+    def __init__(
+        self, send: Any, trial: int, token: str, interval: float = FLUSH_INTERVAL_S
+    ) -> None:
         self._send = send
+        self._interval = interval
         self._head = {"trial": trial, "token": token}
         self._seq = 0
         self._batches: list[list[Any]] = []
@@ -74,7 +77,7 @@ class MetricStream:
 
     def batch(self, epoch: int, step: int, logs: dict[str, float]) -> None:
         self._batches.append([epoch, step, logs])
-        if time.monotonic() - self._last_flush >= FLUSH_INTERVAL_S:
+        if time.monotonic() - self._last_flush >= self._interval:
             self.flush()
 
     def flush(self) -> None:
@@ -188,7 +191,8 @@ def run_trial(
     worker = get_worker()
     wait_warm(worker)
     token = uuid.uuid4().hex[:12]
-    stream = MetricStream(lambda msg: worker.log_event(topic, msg), spec["index"], token)
+    stream = MetricStream(lambda msg: worker.log_event(topic, msg), spec["index"], token,
+                          float(spec.get("metrics_interval", FLUSH_INTERVAL_S)))
     started = time.time()
     stream.message("start", worker=worker.address)
     watcher = StopWatcher(Event(stop_name))
