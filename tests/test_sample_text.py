@@ -63,3 +63,11 @@ def test_token_id_inputs_preview_as_tokens(dtype: str) -> None:
     canvas = pnb.Canvas(model, sample=np.array([[4, 8, 15, 16, 2, 3]], dtype=dtype))
     preview = canvas.previews["ids"]
     assert preview.kind == "tokens" and preview.data.tolist() == [4, 8, 15, 16, 2, 3]
+
+
+def test_synthetic_token_ids_fit_the_embedding_they_feed() -> None:
+    ids = keras.Input((6,), dtype="int32", name="ids")
+    model = keras.Model(ids, keras.layers.Embedding(3, 2, name="emb")(ids))
+    canvas = pnb.Canvas(model)
+    assert canvas.errors == {} and canvas.previews["emb"].error is None
+    assert canvas.previews["ids"].data.tolist() == [0, 1, 2, 0, 1, 2]

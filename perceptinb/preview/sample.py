@@ -180,7 +180,8 @@ def _synthetic(graph: Graph, node_id: str) -> np.ndarray:
             return np.array([_SYNTHETIC_TEXT], dtype=str).reshape(1, *shape)
         return np.array([words[i % len(words)] for i in range(size)]).reshape(1, *shape)
     if dtype.kind in "iu":
-        return (np.arange(int(np.prod(shape))) % 10).reshape(1, *shape).astype(dtype)
+        ids = np.arange(int(np.prod(shape))) % _token_range(graph, node_id)
+        return ids.reshape(1, *shape).astype(dtype)
     if len(shape) == 3:
         h, w, c = shape
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -194,6 +195,19 @@ def _synthetic(graph: Graph, node_id: str) -> np.ndarray:
 
 
 _SYNTHETIC_TEXT = "the quick brown fox jumps over the lazy dog"
+_TOKEN_IDS = 10
+
+
+def _token_range(graph: Graph, node_id: str) -> int:
+    """How many distinct ids a synthetic integer sample may use: 10, or fewer when the input
+    feeds an Embedding or a one-hot encoding with fewer rows (larger ids would fail there)."""
+    limits = [_TOKEN_IDS]
+    for edge in graph.outputs_of(node_id):
+        settings = graph.owner(edge.dst).settings
+        for key in ("input_dim", "num_tokens"):
+            if isinstance(settings.get(key), int) and settings[key] > 0:
+                limits.append(settings[key])
+    return min(limits)
 
 
 def _digest(sample: Sample) -> str:
