@@ -5,7 +5,7 @@
    results (targets <= 0.5 s and <= 2 s). Baseline: MLflow's ``search_runs`` over 1,000 runs of a
    file store with the same metrics, when ``mlflow`` (the bench extra's mlflow-skinny) is
    installed; otherwise the issue's anchor is quoted (1.84 s file store, 1.15 s SQLite).
-2. Recording during ``fit``: the quickstart digits CNN, 10 epochs, with `Recorder`; the time
+2. Recording during ``fit``: the quickstart digits CNN, 10 epochs, with `HubRecorder`; the time
    inside the recorder's hooks as a share of the fit's wall time (target <= 1 %), median of
    several fits. Keeping the weights at the end is reported apart (it happens after ``fit``).
 3. kill -9 at random moments: a subprocess trains while recording and is SIGKILLed at a random
@@ -140,7 +140,7 @@ def recording_overhead(fits: int) -> tuple[float, float, float]:
     from sklearn.datasets import load_digits
 
     from perceptinb.hub import Hub
-    from perceptinb.hub.recorder import Recorder
+    from perceptinb.hub.recorder import HubRecorder
 
     data = load_digits()
     x, y = (data.images / 16.0).astype("float32")[..., None], data.target
@@ -154,7 +154,7 @@ def recording_overhead(fits: int) -> tuple[float, float, float]:
                 layers.MaxPooling2D(), layers.Conv2D(32, 3, padding="same", activation="relu"),
                 layers.Flatten(), layers.Dense(10, activation="softmax")])
             model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-            recorder = Recorder(hub)
+            recorder = HubRecorder(hub)
             t0 = time.perf_counter()
             model.fit(x, y, epochs=10, batch_size=32, validation_split=0.2, verbose=0,
                       callbacks=[recorder])
@@ -171,7 +171,7 @@ def recording_overhead(fits: int) -> tuple[float, float, float]:
 _TRAINER = """
 import sys, time, numpy as np, keras
 from perceptinb.hub import Hub
-from perceptinb.hub.recorder import Recorder
+from perceptinb.hub.recorder import HubRecorder
 
 class Announce(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):  # before the recorder writes the epoch
@@ -184,7 +184,7 @@ model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(8, 3),
 model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
 print("START", flush=True)
 model.fit(x, y, epochs={epochs}, batch_size=32, verbose=0, validation_split=0.25,
-          callbacks=[Announce(), Recorder(Hub({path!r}), name="trial")])
+          callbacks=[Announce(), HubRecorder(Hub({path!r}), name="trial")])
 print("DONE", flush=True)
 """
 

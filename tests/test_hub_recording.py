@@ -16,10 +16,10 @@ import pytest
 from training_helpers import digits, digits_cnn
 
 from perceptinb.hub import Hub
-from perceptinb.hub.recorder import Recorder, resolve_hub
+from perceptinb.hub.recorder import HubRecorder, resolve_hub
 
 
-def _fit(model: keras.Model, recorder: Recorder, epochs: int = 3) -> keras.callbacks.History:
+def _fit(model: keras.Model, recorder: HubRecorder, epochs: int = 3) -> keras.callbacks.History:
     x, y = digits(96)
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
@@ -30,7 +30,7 @@ def _fit(model: keras.Model, recorder: Recorder, epochs: int = 3) -> keras.callb
 def test_a_fit_is_recorded_with_version_metrics_settings_and_weights(tmp_path: Path) -> None:
     hub = Hub(tmp_path / "hub.sqlite")
     model = digits_cnn()
-    recorder = Recorder(hub, settings={"note": "baseline"})
+    recorder = HubRecorder(hub, settings={"note": "baseline"})
     history = _fit(model, recorder)
     run = hub.run(recorder.run_id)
     assert run.status == "complete" and run.epochs == 3 and run.epochs_done == 3
@@ -58,14 +58,14 @@ def test_a_fit_is_recorded_with_version_metrics_settings_and_weights(tmp_path: P
 
 def test_versions_are_deduplicated_by_hash_and_keep_their_parent(tmp_path: Path) -> None:
     hub = Hub(tmp_path / "hub.sqlite")
-    _fit(digits_cnn(), Recorder(hub, keep_weights=False), epochs=1)
-    _fit(digits_cnn(seed=1), Recorder(hub, keep_weights=False), epochs=1)  # same architecture
+    _fit(digits_cnn(), HubRecorder(hub, keep_weights=False), epochs=1)
+    _fit(digits_cnn(seed=1), HubRecorder(hub, keep_weights=False), epochs=1)  # same architecture
     wider = keras.Sequential(
         [keras.Input((8, 8, 1), name="image"),
          keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="conv"),
          keras.layers.MaxPooling2D(name="pool"), keras.layers.Flatten(name="flatten"),
          keras.layers.Dense(10, activation="softmax", name="dense")], name="digits_cnn")
-    _fit(wider, Recorder(hub, keep_weights=False), epochs=1)
+    _fit(wider, HubRecorder(hub, keep_weights=False), epochs=1)
     runs, versions = hub.runs(), hub.versions("digits_cnn")
     assert [r.version for r in runs] == [1, 1, 2]
     assert [v.parent for v in versions] == [None, 1]
@@ -92,7 +92,7 @@ import keras
 sys.path.insert(0, {tests!r})
 from training_helpers import digits, digits_cnn
 from perceptinb.hub import Hub
-from perceptinb.hub.recorder import Recorder
+from perceptinb.hub.recorder import HubRecorder
 
 class Announce(keras.callbacks.Callback):
     # Runs before the recorder: the epoch is announced as finished before it is written,
@@ -105,7 +105,7 @@ x, y = digits(64)
 model = digits_cnn()
 model.compile("adam", "sparse_categorical_crossentropy")
 model.fit(x, y, epochs=1000, batch_size=32, verbose=0,
-          callbacks=[Announce(), Recorder(Hub({path!r}), name="killed")])
+          callbacks=[Announce(), HubRecorder(Hub({path!r}), name="killed")])
 """
 
 

@@ -15,7 +15,7 @@ from perceptinb.codec import decode
 from perceptinb.hub import Hub
 from perceptinb.hub.compare import compare
 from perceptinb.hub.compare_view import CompareView, payload
-from perceptinb.hub.recorder import Recorder
+from perceptinb.hub.recorder import HubRecorder
 from perceptinb.hub.rows import ChangeWatcher, row
 from perceptinb.hub.widget import HubTable, hub_widget
 from perceptinb.hub.writer import RunWriter
@@ -49,7 +49,7 @@ def hub(tmp_path: Path) -> Hub:
         model = _model(units)
         model.compile("sgd", "mse")
         model.fit(np.ones((8, 4)), np.zeros((8, 2)), epochs=2, verbose=0,
-                  validation_split=0.25, callbacks=[Recorder(hub)])
+                  validation_split=0.25, callbacks=[HubRecorder(hub)])
     return hub
 
 

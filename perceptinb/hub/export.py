@@ -336,7 +336,7 @@ def export_run(
     inputs = _training_inputs(run)
     kwargs.setdefault("samples", inputs)
     kwargs.setdefault("representative", inputs)
-    hub = getattr(getattr(run, "recorder", None), "hub", None)
+    hub = getattr(getattr(run, "hub_recorder", None), "hub", None)
     if hub is not None and getattr(run, "id", None) is not None:
         return export_recorded(hub, run.id, path, format, quantize, model=run.model, **kwargs)
     return export_model(run.model, path, format, quantize, **kwargs)

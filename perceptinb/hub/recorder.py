@@ -1,4 +1,4 @@
-"""`Recorder`: the Keras callback that records a training run into a `Hub`.
+"""`HubRecorder`: the Keras callback that records a training run into a `Hub`.
 
 Cost model: one small write transaction per epoch (the epoch's metrics, the heartbeat and the
 summary together), a clock check per batch that writes a heartbeat at most every
@@ -43,9 +43,13 @@ def resolve_hub(hub: Any) -> Hub | None:
     return _DEFAULT_HUBS[key]
 
 
-class Recorder(keras.callbacks.Callback):
-    """Records a run into a hub: its graph version, settings, per-epoch metrics, heartbeat,
-    final status, test results and (by default) its trained weights.
+class HubRecorder(keras.callbacks.Callback):
+    """Records a run into a hub: its graph version, settings, per-epoch metrics, heartbeat with
+    live progress, final status, test results and (by default) its trained weights.
+
+    Use it as a Keras callback, or drive it from another callback through `begin`,
+    `epoch_begin`, `batch_end`, `epoch_end` and `finish` (`LiveCallback` does, so ``pnb.train``,
+    ``Canvas.train`` and ``pnb.LiveCallback`` record by default).
 
     Args:
         hub: A `Hub`, a path, or None for `Hub()`.
@@ -53,12 +57,12 @@ class Recorder(keras.callbacks.Callback):
         settings: Training settings and hyperparameters to store with the run.
         keep_weights: Keep the trained model as a ``.keras`` file, so `Hub.canvas(run)` reopens
             it trained.
-        finish_on_train_end: End the run in ``on_train_end`` with status "complete" (or
-            "stopped" when training was stopped early). Off when an owner such as `Run` knows
+        finish_on_train_end: As a Keras callback, end the run in ``on_train_end`` with status
+            "complete" (or "stopped" when training was stopped early). Off when an owner knows
             the final status better and calls `finish` itself.
 
     Example:
-        >>> model.fit(x, y, epochs=5, callbacks=[Recorder()])
+        >>> model.fit(x, y, epochs=5, callbacks=[HubRecorder()])
     """
 
     def __init__(
@@ -69,7 +73,7 @@ class Recorder(keras.callbacks.Callback):
         super().__init__()
         resolved = resolve_hub(hub)
         if resolved is None:
-            raise ValueError("A Recorder needs a hub: pass a Hub, a path, or None for Hub().")
+            raise ValueError("A HubRecorder needs a hub: pass a Hub, a path, or None for Hub().")
         self.hub = resolved
         self.name = name
         self.settings = dict(settings or {})
@@ -78,6 +82,8 @@ class Recorder(keras.callbacks.Callback):
         self.writer: RunWriter | None = None
         self.seconds_in_fit = 0.0
         self.seconds_at_end = 0.0
+        self._trained: Any = None
+        self._fit_params: dict[str, Any] = {}
         self._step = 0
         self._epoch = 0
         self._next_beat = 0.0
@@ -101,27 +107,30 @@ class Recorder(keras.callbacks.Callback):
             )
         return self.writer.run_id
 
-    # -- Keras hooks ------------------------------------------------------------------------------
-    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+    # -- the recording steps -----------------------------------------------------------------
+    def begin(self, model: Any, params: dict[str, Any] | None = None) -> None:
+        """Training starts: snapshot `model`'s graph version and mark the run running."""
         t0 = time.perf_counter()
         from perceptinb.graph import Graph
 
-        epochs = self.params.get("epochs") if self.params else None
-        self.open(self.name or self.model.name, epochs)
+        self._trained, self._fit_params = model, dict(params or {})
+        epochs = self._fit_params.get("epochs")
+        self.open(self.name or model.name, epochs)
         self._finished = False
         self._step = 0
         self.writer.begin(
-            Graph.from_keras(self.model), params=self.model.count_params(),
-            settings={**_compile_settings(self.model), **({"epochs": epochs} if epochs else {}),
+            Graph.from_keras(model), params=model.count_params(),
+            settings={**_compile_settings(model), **({"epochs": epochs} if epochs else {}),
                       **self.settings},
         )
         self._next_beat = time.monotonic() + HEARTBEAT_SECONDS
         self.seconds_in_fit += time.perf_counter() - t0
 
-    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+    def epoch_begin(self, epoch: int) -> None:
         self._epoch = epoch
 
-    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+    def batch_end(self, batch: int) -> None:
+        """A clock check per batch; a heartbeat with the live progress every few seconds."""
         self._step += 1
         now = time.monotonic()
         if now >= self._next_beat and self.writer is not None:
@@ -130,14 +139,8 @@ class Recorder(keras.callbacks.Callback):
             self.writer.beat(progress=self._progress(batch))
             self.seconds_in_fit += time.perf_counter() - t0
 
-    def _progress(self, batch: int) -> float | None:
-        params = self.params or {}
-        epochs, steps = params.get("epochs"), params.get("steps")
-        if not epochs or not steps:
-            return None
-        return (self._epoch + (batch + 1) / steps) / epochs
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+    def epoch_end(self, epoch: int, logs: dict[str, Any] | None) -> None:
+        """One transaction: the epoch's metrics, the heartbeat and the summary."""
         if self.writer is None or not logs:
             return
         t0 = time.perf_counter()
@@ -145,19 +148,16 @@ class Recorder(keras.callbacks.Callback):
         self._next_beat = time.monotonic() + HEARTBEAT_SECONDS
         self.seconds_in_fit += time.perf_counter() - t0
 
-    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        if self.finish_on_train_end:
-            self.finish("stopped" if getattr(self.model, "stop_training", False) else "complete")
-
-    # -- owner's calls ----------------------------------------------------------------------------
     def finish(self, status: str, message: str = "") -> None:
-        """End the run with a final `status`; keep its weights unless it failed."""
+        """End the run with a final `status`; keep its weights unless it failed. Only the first
+        call counts (a run's owner may call it again after a failure)."""
         if self.writer is None or self._finished:
             return
         t0 = time.perf_counter()
         self._finished = True
-        if self.keep_weights and status != "failed" and self.model is not None:
-            self.keep_model(self.model)
+        status = _final(status)
+        if self.keep_weights and status != "failed" and self._trained is not None:
+            self.keep_model(self._trained)
         self.writer.finish(status, message)
         self.seconds_at_end += time.perf_counter() - t0
 
@@ -171,25 +171,44 @@ class Recorder(keras.callbacks.Callback):
         if self.writer is not None:
             self.writer.add_test(task, metrics, epoch)
 
+    def _progress(self, batch: int) -> float | None:
+        epochs, steps = self._fit_params.get("epochs"), self._fit_params.get("steps")
+        if not epochs or not steps:
+            return None
+        return (self._epoch + (batch + 1) / steps) / epochs
 
-def attach_to_run(
-    run: Any, hub: Any = None, *, keep_weights: bool = True, name: str | None = None,
-    settings: dict[str, Any] | None = None, epochs: int | None = None,
-) -> Recorder | None:
-    """Record `run` (a `perceptinb.training.Run` not started yet) into `hub`.
+    # -- as a Keras callback ------------------------------------------------------------------
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.begin(self.model, self.params)
 
-    Creates the run's row at once (so ``run.id`` is known before training starts), adds the
-    recorder to the run's callbacks and ends the record with the run's final status through
-    ``run.add_done_callback``. Returns None when ``hub=False``.
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.epoch_begin(epoch)
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self.batch_end(batch)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.epoch_end(epoch, logs)
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self.finish_on_train_end:
+            self.finish("stopped" if getattr(self.model, "stop_training", False) else "complete")
+
+
+def recorder_for(hub: Any, **kwargs: Any) -> HubRecorder | None:
+    """A `HubRecorder` for ``hub`` (None: `Hub()`), or None when ``hub=False``.
+
+    Raises:
+        HubError: the hub file cannot be used; the message says how to train without it.
     """
-    target = resolve_hub(hub)
-    if target is None:
+    from perceptinb.hub.store import HubError
+
+    if hub is False:
         return None
-    recorder = Recorder(target, name=name, settings=settings, keep_weights=keep_weights,
-                        finish_on_train_end=False)
-    recorder.open(name, epochs)
-    run.add_done_callback(lambda ended: recorder.finish(_final(ended.status), ended.message))
-    return recorder
+    try:
+        return HubRecorder(hub, finish_on_train_end=False, **kwargs)
+    except HubError as exc:
+        raise HubError(f"{exc} Pass hub=False to train without recording.") from None
 
 
 def _final(status: str) -> str:
