@@ -21,12 +21,9 @@ messages at once, so live updates ride the push, never the trait.
 
 from __future__ import annotations
 
-import json
-import logging
 import os
 import pathlib
 import threading
-from collections import OrderedDict
 from typing import Any
 
 import anywidget
@@ -35,24 +32,16 @@ import traitlets
 from perceptinb.commands import History
 from perceptinb.errors import CommandError
 from perceptinb.files import export_keras, load_graph, save_graph
-from perceptinb.graph import INPUT_TYPE, Graph, Node
-from perceptinb.keras_bridge import (
-    Trace,
-    build,
-    config_key,
-    fresh_layer,
-    trace,
-    with_carried_weights,
-)
+from perceptinb.graph import Graph
+from perceptinb.keras_bridge import Trace, build, trace
 from perceptinb.preview.channel import PreviewChannel
 from perceptinb.preview.summarize import Preview
 from perceptinb.widgets import assets
 from perceptinb.widgets.exports import export_reply
 from perceptinb.widgets.graph_view import build_graph_view, graph_changes, node_details
+from perceptinb.widgets.initial_graph import initial_graph
+from perceptinb.widgets.layer_cache import LayerCache
 from perceptinb.widgets.rpc import Params, Reply, RpcError, RpcWidget, rpc_method
-
-log = logging.getLogger(__name__)
-_LAYER_CACHE_SIZE = 4096
 
 
 class Canvas(RpcWidget, anywidget.AnyWidget):
@@ -102,17 +91,14 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
         trusted: bool = False,
         height: int = 560,
     ) -> None:
-        graph = _initial_graph(model_or_graph, input_shape, trusted)
+        graph = initial_graph(model_or_graph, input_shape, trusted)
         if name is not None:
             graph.name = name
         super().__init__(read_only=read_only, height=height)
         self._lock = threading.RLock()
         self._history = History(graph)
-        self._layers: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._layers = LayerCache()
         self._trace = Trace()
-        # Traces of nested models: per cached layer key, and per node for the current view.
-        self._nested_traces: dict[tuple[str, str], Trace] = {}
-        self._child_traces: dict[str, Trace] = {}
         self._version = 0
         self._refreshing = False
         self._previews = PreviewChannel(sample, target, enabled=previews)
@@ -138,7 +124,7 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
     def model(self) -> Any:
         """The current graph as a ``keras.Model``, sharing the canvas' layers and weights."""
         with self._lock:
-            return build(self._history.graph, self._cached_layer)[0]
+            return build(self._history.graph, self._layers)[0]
 
     @property
     def sample(self) -> Any:
@@ -277,8 +263,8 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
     # -- internals ----------------------------------------------------------------------
     def _refresh(self, changes: dict[str, Any] | None = None) -> None:
         graph = self._history.graph
-        self._child_traces = {}
-        self._trace = trace(graph, self._cached_layer)
+        self._layers.new_pass()
+        self._trace = trace(graph, self._layers)
         refresh = self._previews.refresh(graph, self._trace)
         # The kernel keeps the selection on a renamed block and drops it with a removed one,
         # inside the same update (no details-only update in between).
@@ -312,7 +298,7 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
         update["version"] = self._version
         if graph:
             view = build_graph_view(
-                self._history.graph, self._trace, self._child_traces, version=self._version
+                self._history.graph, self._trace, self._layers.child_traces, version=self._version
             )
             view["synthetic"] = self._previews.synthetic
             view["can_undo"], view["can_redo"] = self._history.can_undo, self._history.can_redo
@@ -325,30 +311,6 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
     def _details(self) -> dict[str, Any]:
         path = self.selected
         return node_details(self._history.graph, path, self.graph_view) if path else {}
-
-    def _cached_layer(self, graph: Graph, node: Node, inputs: list[Any]) -> Any:
-        """Reuse a node's layer while its config and input signature are unchanged, so its
-        weights survive unrelated edits (and training)."""
-        signature = json.dumps([(list(t.shape), str(t.dtype)) for t in inputs])
-        key_text = config_key(node) + (node.children.to_json(indent=None) if node.children else "")
-        key = (node.id + "\0" + key_text, signature)
-        layer = self._layers.get(key)
-        if layer is not None:
-            self._layers.move_to_end(key)
-            if node.children is not None and node.id not in self._child_traces:
-                self._child_traces[node.id] = self._nested_traces.get(key, Trace())
-            return layer
-        if node.children is not None:
-            layer, child_trace = build(node.children, self._cached_layer)
-            self._nested_traces[key] = child_trace
-            self._child_traces[node.id] = child_trace
-        else:
-            layer = with_carried_weights(fresh_layer)(graph, node, inputs)
-        self._layers[key] = layer
-        while len(self._layers) > _LAYER_CACHE_SIZE:
-            evicted, _ = self._layers.popitem(last=False)
-            self._nested_traces.pop(evicted, None)  # a nested trace lives as long as its model
-        return layer
 
     def _on_selected(self, change: dict[str, Any]) -> None:
         if self._refreshing:
@@ -409,47 +371,3 @@ def inspect(model: Any, sample: Any = None, *, target: Any = None, height: int =
         target: The label of that sample, shown next to the output.
     """
     return Canvas(model, sample=sample, target=target, read_only=True, height=height)
-
-
-def _initial_graph(source: Any, input_shape: Any, trusted: bool) -> Graph:
-    if isinstance(source, Graph):
-        if input_shape is not None:
-            raise TypeError("Pass either a model/graph or input_shape, not both.")
-        return source.copy()
-    if source is None:
-        graph = Graph(name="model")
-        if input_shape is not None:
-            shape = _shape_tuple(input_shape)
-            graph.nodes["input"] = Node(
-                "input",
-                INPUT_TYPE,
-                {
-                    "batch_shape": [None, *shape],
-                    "dtype": "float32",
-                    "sparse": False,
-                    "ragged": False,
-                    "name": "input",
-                    "optional": False,
-                },
-            )
-        return graph
-    import keras
-
-    if isinstance(source, keras.Model):
-        if input_shape is not None:
-            raise TypeError("Pass either a model/graph or input_shape, not both.")
-        return Graph.from_keras(source, trusted=trusted)
-    raise TypeError(
-        "Canvas expects a keras.Model, a perceptinb.Graph or None (with input_shape). "
-        f"Received: {type(source).__name__} ({source!r:.60})."
-    )
-
-
-def _shape_tuple(shape: Any) -> tuple[int, ...]:
-    if isinstance(shape, int):
-        shape = (shape,)
-    if not isinstance(shape, (tuple, list)) or not all(
-        isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape
-    ):
-        raise TypeError(f"input_shape must be a tuple of positive ints. Received: {shape!r}.")
-    return tuple(shape)

@@ -1,12 +1,11 @@
 /**
  * anywidget entry of the graph canvas (`perceptinb.Canvas`). It wires the model half (the
- * {@link CanvasStore}, fed by the kernel over the one wire of ../rpc.ts) to the views: renderer,
- * viewport, toolbar, palette, settings, previews and inspector. The kernel owns the graph; this
+ * {@link CanvasStore}, fed by the kernel over the one wire of ../rpc.ts) to the views: the
+ * stage (graph, viewport, minimap), toolbar, palette, settings, previews and inspector. The kernel owns the graph; this
  * view only draws it and sends commands. See ../protocol.ts for the messages.
  */
 import "../theme.css";
 import "../canvas.css";
-import { categoryColor } from "../categories";
 import { type Outcome, sendCommand, StatusLine } from "../commands";
 import { ExportControls } from "../exports";
 import { Inspector } from "../inspector";
@@ -16,10 +15,10 @@ import type { NodeBox, Point } from "../layout";
 import { PalettePanel, placeNear } from "../palette";
 import { PreviewLayer } from "../previews";
 import { type AnyModel, type Command, type GraphEdge, type GraphNode, type GraphView, type PreviewsPayload, TRAITS } from "../protocol";
-import { BLOCK_WIDTH, blockHeight, GraphRenderer } from "../render";
+import { BLOCK_WIDTH, blockHeight } from "../render";
 import { Rpc } from "../rpc";
 import { SettingsPanel } from "../settings";
-import { Minimap, Viewport } from "../viewport";
+import { Stage } from "./stage";
 import { CanvasStore, type StoreChange } from "./store";
 import { Toolbar } from "./toolbar";
 
@@ -67,9 +66,6 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   let readOnly = !!model.get(TRAITS.readOnly);
   let locked = String(model.get(TRAITS.locked) ?? "");
   const expanded = new Set<string>();
-  let drawnCount = 0;
-  let needInitialView = false;
-  let userTouched = false;
 
   // --- views ---
   const root = doc.createElement("div");
@@ -78,12 +74,8 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   root.setAttribute("role", "application");
   root.setAttribute("aria-roledescription", "model graph");
   root.setAttribute("data-lm-suppress-shortcuts", "true"); // Lumino: ignore keys from here
-  const stage = doc.createElement("div");
-  stage.className = "pnb-stage";
-  const renderer = new GraphRenderer(doc, uid);
-  const viewport = new Viewport(stage, renderer.world);
-  const empty = doc.createElement("div");
-  empty.className = "pnb-empty";
+  const stage = new Stage(doc, uid);
+  const { renderer, viewport } = stage;
   const status = new StatusLine(doc);
   const exportControls = new ExportControls(doc, rpc, status, root);
 
@@ -103,7 +95,7 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
       root,
       blockElement: (id) => renderer.blockElement(id),
       node: (id) => findNode(store.view, id),
-      relayout: () => relayoutKeepingView(), // preview slots grew or shrank
+      relayout: () => stage.relayoutKeepingView(selected, draw), // preview slots grew or shrank
       changed: (ids) => inspector.previewsChanged(ids),
     },
     store.previews,
@@ -112,27 +104,19 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   const inspector = new Inspector(doc, rpc, previews, settings.el);
   settings.el.insertBefore(inspector.el, settings.el.querySelector(".pnb-settings-body"));
 
-  const minimapCanvas = doc.createElement("canvas");
-  minimapCanvas.className = "pnb-minimap";
-  minimapCanvas.setAttribute("aria-label", "Minimap: click to move the view");
-  const minimap = new Minimap(minimapCanvas, viewport);
   const toolbar = new Toolbar(
     doc,
     {
-      fit: () => fit(),
+      fit: () => stage.fit(),
       zoom: (k) => viewport.zoomCenter(k),
       undo: () => void run({ op: "undo" }),
       redo: () => void run({ op: "redo" }),
-      toggleMinimap: () => {
-        minimapCanvas.hidden = !minimapCanvas.hidden;
-        minimap.draw();
-        return !minimapCanvas.hidden;
-      },
+      toggleMinimap: () => stage.toggleMinimap(),
     },
     { exports: [exportControls.copyButton, exportControls.exportButton], previewsToggle: previews.toggle, syntheticBadge: previews.badge },
   );
-  stage.append(renderer.world, empty, toolbar.el, minimapCanvas, settings.el, status.el);
-  root.append(palette.el, stage);
+  stage.el.append(toolbar.el, stage.minimapCanvas, settings.el, status.el);
+  root.append(palette.el, stage.el);
   el.appendChild(root);
 
   // --- commands ---
@@ -177,11 +161,6 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   }
 
   // --- drawing ---
-  function fit(): void {
-    const r = renderer.last;
-    if (r && r.blockCount) viewport.fit(r);
-  }
-
   function applyHeight(): void {
     const h = Number(model.get(TRAITS.height));
     root.style.height = `${h > 0 ? h : 520}px`;
@@ -198,7 +177,7 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
 
   function showToolbar(): void {
     const v = store.view;
-    toolbar.show({ name: v.name, blockCount: drawnCount, canUndo: v.can_undo, canRedo: v.can_redo, readOnly, locked });
+    toolbar.show({ name: v.name, blockCount: stage.blockCount, canUndo: v.can_undo, canRedo: v.can_redo, readOnly, locked });
   }
 
   function draw(): void {
@@ -207,25 +186,9 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
     // Forget expansion of groups that no longer exist.
     for (const p of [...expanded]) if (!findNode(view, p)?.group) expanded.delete(p);
     if (selected && !findNode(view, selected)) select("");
-    const result = renderer.draw(view, { expanded, selected, readOnly, thumb: previews.thumbHeight });
+    const result = stage.draw(view, { expanded, selected, readOnly, thumb: previews.thumbHeight });
     previews.mount(); // re-attaches drawn thumbnails to rebuilt blocks
-    const items = [];
-    for (const nd of view.nodes) {
-      const b = result.boxes.get(nd.id);
-      if (!b) continue;
-      const color = nd.error ? "#d32f2f" : nd.blocked ? "#9e9e9e" : categoryColor(nd.category);
-      items.push({ x: b.x, y: b.y, w: b.w, h: b.h, color });
-    }
-    minimap.setItems(items, result);
-    if (drawnCount === 0 && result.blockCount > 0) needInitialView = true;
-    drawnCount = result.blockCount;
-    if (needInitialView && stage.clientWidth > 0) {
-      needInitialView = false;
-      viewport.initial(result);
-    }
     showToolbar();
-    empty.hidden = result.blockCount > 0;
-    empty.textContent = readOnly ? "This model has no layers." : "Empty model: add layers from the palette.";
     root.setAttribute("aria-label", `Model graph ${view.name}, ${result.blockCount} blocks`);
     showSettings();
     void root.offsetHeight; // include style and layout in the measured time
@@ -234,33 +197,10 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
     root.dataset.blockCount = String(result.blockCount);
   }
 
-  /**
-   * Redraws after blocks grew or shrank (previews arrived or were switched off) without the view
-   * jumping: the first view is recomputed until the user moved it; after that, the selected
-   * block (else the one nearest the centre) stays where it is on screen.
-   */
-  function relayoutKeepingView(): void {
-    const boxes = renderer.last?.boxes;
-    let anchor = boxes?.has(selected) ? selected : "";
-    if (boxes && !anchor) {
-      const v = viewport.visible();
-      let best = Infinity;
-      for (const [id, b] of boxes) {
-        const d = Math.hypot(b.x + b.w / 2 - (v.x + v.w / 2), b.y + b.h / 2 - (v.y + v.h / 2));
-        if (d < best) [best, anchor] = [d, id];
-      }
-    }
-    const before = anchor ? { ...boxes!.get(anchor)! } : null;
-    draw();
-    const after = anchor ? renderer.last?.boxes.get(anchor) : null;
-    if (!userTouched && !selected && renderer.last && stage.clientWidth > 0) viewport.initial(renderer.last);
-    else if (before && after) viewport.panBy((before.x - after.x) * viewport.k, (before.y - after.y) * viewport.k);
-  }
-
   function showSettings(): void {
     const node = findNode(store.view, selected);
     settings.show(node, store.details, readOnly, locked);
-    stage.classList.toggle("pnb-has-settings", !!node);
+    stage.el.classList.toggle("pnb-has-settings", !!node);
     inspector.show(node ? selected : "");
   }
 
@@ -307,7 +247,7 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   function viewAction(action: ViewAction): void {
     if (action === "zoom-in") viewport.zoomCenter(1.25);
     else if (action === "zoom-out") viewport.zoomCenter(0.8);
-    else if (action === "fit") fit();
+    else if (action === "fit") stage.fit();
     else if (action === "deselect") {
       select("");
       selectEdge(-1);
@@ -337,7 +277,7 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
 
   cleanups.push(
     attachInteractions({
-      stage,
+      stage: stage.el,
       viewport,
       renderer,
       readOnly: () => !!refusal(),
@@ -350,35 +290,10 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
       },
       send: (c) => void run(c),
       addAt: (type, pos) => (locked ? status.show(locked, "error") : addAt(type, pos)),
-      touched: () => (userTouched = true),
+      touched: () => (stage.userTouched = true),
       view: () => store.view,
     }),
   );
-
-  // Focus moves (Tab to an off-screen block, a test clicking one) scroll the clipped stage; turn
-  // that into a pan so the transform stays the only source of the view position.
-  const onScroll = () => {
-    const { scrollLeft, scrollTop } = stage;
-    if (!scrollLeft && !scrollTop) return;
-    stage.scrollLeft = 0;
-    stage.scrollTop = 0;
-    viewport.panBy(-scrollLeft, -scrollTop);
-  };
-  stage.addEventListener("scroll", onScroll);
-  cleanups.push(() => stage.removeEventListener("scroll", onScroll));
-
-  const ro = typeof ResizeObserver !== "undefined" ? new ResizeObserver(() => onResize()) : null;
-  ro?.observe(stage);
-  cleanups.push(() => ro?.disconnect());
-  function onResize(): void {
-    if (!stage.clientWidth) return;
-    const r = renderer.last;
-    if (needInitialView && r) {
-      needInitialView = false;
-      if (!userTouched) viewport.initial(r);
-    }
-    minimap.draw();
-  }
 
   // --- kernel ---
   cleanups.push(store.subscribe(onStoreChange));
@@ -406,7 +321,6 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
 
   applyHeight();
   palette.setEntries(model.get(TRAITS.palette) ?? []);
-  viewport.set(0, 0, 1);
   draw();
   applyLock();
   // Every thumbnail once; later changes come with the updates.
@@ -421,9 +335,8 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
     exportControls.destroy();
     inspector.destroy();
     previews.destroy();
-    minimap.destroy();
+    stage.destroy();
     status.clear();
-    renderer.destroy();
     root.remove();
   };
 }

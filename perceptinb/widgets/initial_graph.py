@@ -1,0 +1,57 @@
+"""What a new canvas starts from: a graph, a Keras model, or a blank graph with one input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from perceptinb.graph import INPUT_TYPE, Graph, Node
+
+
+def initial_graph(source: Any, input_shape: Any, trusted: bool) -> Graph:
+    """The graph a new `Canvas` starts from: a copy of a `Graph`, an imported ``keras.Model``,
+    or a blank graph (with one input of `input_shape` when given).
+
+    Raises:
+        TypeError: `source` is none of these, or both a model and `input_shape` were given.
+    """
+    if isinstance(source, Graph):
+        if input_shape is not None:
+            raise TypeError("Pass either a model/graph or input_shape, not both.")
+        return source.copy()
+    if source is None:
+        graph = Graph(name="model")
+        if input_shape is not None:
+            shape = _shape_tuple(input_shape)
+            graph.nodes["input"] = Node(
+                "input",
+                INPUT_TYPE,
+                {
+                    "batch_shape": [None, *shape],
+                    "dtype": "float32",
+                    "sparse": False,
+                    "ragged": False,
+                    "name": "input",
+                    "optional": False,
+                },
+            )
+        return graph
+    import keras
+
+    if isinstance(source, keras.Model):
+        if input_shape is not None:
+            raise TypeError("Pass either a model/graph or input_shape, not both.")
+        return Graph.from_keras(source, trusted=trusted)
+    raise TypeError(
+        "Canvas expects a keras.Model, a perceptinb.Graph or None (with input_shape). "
+        f"Received: {type(source).__name__} ({source!r:.60})."
+    )
+
+
+def _shape_tuple(shape: Any) -> tuple[int, ...]:
+    if isinstance(shape, int):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)) or not all(
+        isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape
+    ):
+        raise TypeError(f"input_shape must be a tuple of positive ints. Received: {shape!r}.")
+    return tuple(shape)

@@ -1,0 +1,54 @@
+"""The canvas' Keras layers, kept across edits so that weights survive them.
+
+A node's layer is reused while its config and input signature are unchanged: an edit elsewhere
+(or a training run) leaves its weights alone. Nested models are built through the same cache,
+and their traces are kept for the nested groups the canvas draws.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from typing import Any
+
+from perceptinb.graph import Graph, Node
+from perceptinb.keras_bridge import Trace, build, config_key, fresh_layer, with_carried_weights
+
+CACHE_SIZE = 4096
+
+
+class LayerCache:
+    """``cache(graph, node, inputs) -> layer``: the layer factory `trace` and `build` take."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._layers: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        # Traces of nested models: per cached layer key, and per node for the current graph.
+        self._nested: dict[tuple[str, str], Trace] = {}
+        self.child_traces: dict[str, Trace] = {}
+
+    def new_pass(self) -> None:
+        """Starts a trace of the whole graph: nested traces are collected again."""
+        self.child_traces = {}
+
+    def __call__(self, graph: Graph, node: Node, inputs: list[Any]) -> Any:
+        signature = json.dumps([(list(t.shape), str(t.dtype)) for t in inputs])
+        key_text = config_key(node) + (node.children.to_json(indent=None) if node.children else "")
+        key = (node.id + "\0" + key_text, signature)
+        layer = self._layers.get(key)
+        if layer is not None:
+            self._layers.move_to_end(key)
+            if node.children is not None and node.id not in self.child_traces:
+                self.child_traces[node.id] = self._nested.get(key, Trace())
+            return layer
+        if node.children is not None:
+            layer, child_trace = build(node.children, self)
+            self._nested[key] = child_trace
+            self.child_traces[node.id] = child_trace
+        else:
+            layer = with_carried_weights(fresh_layer)(graph, node, inputs)
+        self._layers[key] = layer
+        while len(self._layers) > self.size:
+            evicted, _ = self._layers.popitem(last=False)
+            self._nested.pop(evicted, None)  # a nested trace lives as long as its model
+        return layer
