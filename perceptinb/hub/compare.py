@@ -33,6 +33,7 @@ class Entry:
     graph: Graph | None
     params: int | None
     item: Any = None
+    hub: Any = None  # the hub a recorded run lives in
 
 
 def compare(*items: Any, baseline: Any = None, hub: Any = None) -> Comparison:
@@ -56,8 +57,7 @@ def compare(*items: Any, baseline: Any = None, hub: Any = None) -> Comparison:
     resolver = _Resolver(hub)
     entries = [resolver.entry(item) for item in items]
     _unique_labels(entries)
-    return Comparison(entries, baseline=_baseline_index(entries, baseline),
-                      hub=resolver._hub)
+    return Comparison(entries, baseline=_baseline_index(entries, baseline))
 
 
 class Comparison:
@@ -68,10 +68,9 @@ class Comparison:
         baseline: Index of the pinned baseline entry, or None.
     """
 
-    def __init__(self, entries: list[Entry], baseline: int | None = None, hub: Any = None) -> None:
+    def __init__(self, entries: list[Entry], baseline: int | None = None) -> None:
         self.entries = entries
         self.baseline = baseline
-        self.hub = hub
 
     @property
     def labels(self) -> list[str]:
@@ -143,23 +142,23 @@ class Comparison:
             kind, metrics, predictions = evaluate(model, x, y, task=task, **kwargs)
             epoch = entry.curves and max(len(c["value"]) for c in entry.curves.values())
             rows[entry.label] = TestResult(kind, metrics, predictions, epoch or 0).summary()
-            if entry.run_id is not None and self.hub is not None:
+            if entry.run_id is not None and entry.hub is not None:
                 from perceptinb.hub.writer import RunWriter
 
-                RunWriter(self.hub.store, entry.run_id).add_test(kind, metrics, epoch or None)
+                RunWriter(entry.hub.store, entry.run_id).add_test(kind, metrics, epoch or None)
         return pd.DataFrame.from_dict(rows, orient="index")
 
     def _model_of(self, entry: Entry) -> Any:
         item = entry.item
         if _is_run(item) and getattr(item, "model", None) is not None:
             return item.model
-        if entry.run_id is not None and self.hub is not None:
-            if self.hub.weights_path(entry.run_id) is None:
+        if entry.run_id is not None and entry.hub is not None:
+            if entry.hub.weights_path(entry.run_id) is None:
                 from perceptinb.hub.store import HubError
 
                 raise HubError(f"Run {entry.run_id} kept no trained weights: it cannot be "
                                "tested (train with keep_weights=True).")
-            return self.hub.model(entry.run_id)
+            return entry.hub.model(entry.run_id)
         if isinstance(item, Graph):
             return item.to_keras()
         return getattr(item, "model", item)  # a Canvas' model, or a keras.Model itself
@@ -225,8 +224,9 @@ class _Resolver:
         if isinstance(item, RunRecord) or _is_run_id(item):
             return self._from_hub(item)
         if _is_run(item):
-            if getattr(item, "id", None) is not None:
-                return self._from_hub(item.id, item=item)
+            recorder = getattr(item, "hub_recorder", None)
+            if recorder is not None and recorder.run_id is not None:
+                return self._from_hub(recorder.run_id, item=item, hub=recorder.hub)
             return _from_live_run(item)
         from perceptinb.hub.sources import graph_and_params
 
@@ -239,8 +239,8 @@ class _Resolver:
             ) from None
         return Entry(graph.name, None, None, _architecture(graph), {}, {}, graph, params, item)
 
-    def _from_hub(self, run: Any, item: Any = None) -> Entry:
-        hub = self.hub
+    def _from_hub(self, run: Any, item: Any = None, hub: Any = None) -> Entry:
+        hub = hub or self.hub
         record = hub.run(run)
         graph = hub.version(record.version).graph if record.version is not None else None
         curves: dict[str, dict[str, list[Any]]] = {}
@@ -255,7 +255,7 @@ class _Resolver:
                 curve[name].append(v)
         settings = {**record.settings, **(_architecture(graph) if graph else {})}
         return Entry(f"#{record.id} {record.name}", record.id, record.status, settings,
-                     record.summary, curves, graph, record.params, item or record)
+                     record.summary, curves, graph, record.params, item or record, hub)
 
 
 def _from_live_run(run: Any) -> Entry:
