@@ -16,6 +16,7 @@ const ENTRIES = {
   dashboard: "src/dashboard/index.ts",
   hub: "src/hub/index.ts",
   compare: "src/compare/index.ts",
+  sweep: "src/sweep/index.ts",
 };
 
 const options = {

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import perceptinb as pnb
+from perceptinb.codec import decode
 from perceptinb.sweeps import executor as executors
 
 pytestmark = pytest.mark.timeout(300)
@@ -84,6 +85,27 @@ def test_trials_train_fail_and_diverge_independently(client, data, tmp_path):
     assert {runs[t.run_id].status for t in sweep.trials} == {"complete", "diverged", "failed"}
     assert hub.history(done.run_id)["val_loss"] == pytest.approx(done.history["val_loss"])
     assert hub.weights_path(done.run_id) is not None
+    check_widget(sweep)
+
+
+def check_widget(sweep):
+    """The view's state and calls, over the RPC wire, without a browser."""
+    view = sweep.widget.view
+    sent = []
+    view.send = lambda content, buffers=None: sent.append((content, buffers))
+    view.rpc.receive({"kind": "rpc", "id": 1, "method": "state", "params": {}})
+    reply, buffers = sent[-1]
+    state = reply["result"]
+    assert reply["ok"] and state["finished"] == state["total"] == 4 and state["done"]
+    assert [r["status"] for r in state["rows"]] == [t.status for t in sweep.trials]
+    assert state["best"] == 0 and state["keys"] == list(sweep.trials[0].params)
+    curve = decode(state["curves"][0]["value"], buffers)
+    assert curve.tolist() == pytest.approx(sweep.trials[0].history["val_loss"])
+    view.rpc.receive({"kind": "rpc", "id": 2, "method": "compare", "params": {"trials": [0, 1]}})
+    assert sent[-1][0]["ok"] and sent[-1][0]["result"] == {"compared": [0, 1]}, sent[-1][0]
+    assert list(sweep.compare([0, 1]).table.index)[:2] != []  # the hub's comparison of both
+    view.rpc.receive({"kind": "rpc", "id": 3, "method": "stop", "params": {"trial": 9}})
+    assert not sent[-1][0]["ok"] and "trial in [0, 4)" in sent[-1][0]["error"]
 
 
 def test_metrics_stream_while_trials_run_then_stop_one_and_all(client, data):

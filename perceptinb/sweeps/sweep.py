@@ -75,6 +75,7 @@ class Sweep:
         self.faults: list[dict[str, Any]] = []
         self.started = time.time()
         self.ended: float | None = None
+        self._widget: Any = None
         self._inbox = TopicInbox(
             client, {self.topic: "trial", "all": "cluster"}, self._on_message
         )
@@ -94,6 +95,39 @@ class Sweep:
     def runs(self) -> list[Trial]:
         """Every trial (a run in the hub when one records the sweep: ``trial.run_id``)."""
         return list(self.trials)
+
+    @property
+    def hub(self) -> Any:
+        """The `pnb.Hub` recording the trials, or None."""
+        return getattr(self._recorder, "hub", None)
+
+    @property
+    def widget(self) -> Any:
+        """The live view: "Trial k/n", the table, the curves, stop buttons (built once)."""
+        if self._widget is None:
+            from perceptinb.sweeps.widget import sweep_widget
+
+            self._widget = sweep_widget(self)
+        return self._widget
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def compare(self, trials: list[int] | None = None) -> Any:
+        """`pnb.compare` of the trials' hub runs (default: every finished trial).
+
+        Raises:
+            ValueError: fewer than two of them were recorded in a hub.
+        """
+        from perceptinb.hub.compare import compare
+
+        chosen = self.trials if trials is None else [self.trials[i] for i in trials]
+        runs = [t.run_id for t in chosen if t.run_id is not None and t.done]
+        if len(runs) < 2:
+            raise ValueError(
+                f"Expected two finished trials or more recorded in a hub. Received: {len(runs)}."
+            )
+        return compare(*runs, hub=self.hub)
 
     @property
     def best(self) -> Trial | None:
@@ -181,6 +215,7 @@ class Sweep:
             if t.status == QUEUED:
                 self._signal_stop(t.index)
                 future.cancel()
+        self._notify(None)
         if wait:
             deadline = time.monotonic() + timeout
             with self._changed:
