@@ -30,7 +30,6 @@ interface State {
 }
 
 const SVG = "http://www.w3.org/2000/svg";
-const W = 520;
 const H = 200;
 const PAD = { l: 48, r: 10, t: 10, b: 24 };
 
@@ -80,7 +79,7 @@ function render({ model, el: host }: { model: AnyModel; el: HTMLElement }): () =
   }
   head.append(title, progress, chooser, compare, stopAll);
   const note = el(doc, "div", "pnb-sweep-note");
-  const chart = svg(doc, "svg", { class: "pnb-sweep-chart", viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: "none" });
+  const chart = svg(doc, "svg", { class: "pnb-sweep-chart", height: H });
   const table = el(doc, "table", "pnb-sweep-table");
   root.append(head, note, chart, table);
   host.append(root);
@@ -189,6 +188,9 @@ function render({ model, el: host }: { model: AnyModel; el: HTMLElement }): () =
   function drawChart(): void {
     chart.replaceChildren();
     if (!state) return;
+    // Drawn at the element's own width, so text is never stretched (no non-uniform viewBox).
+    const W = Math.max(240, Math.round(chart.getBoundingClientRect().width) || 520);
+    chart.setAttribute("viewBox", `0 0 ${W} ${H}`);
     const series: { trial: number; xs: Float32Array; ys: Float32Array }[] = [];
     state.curves.forEach((c, i) => {
       const ys = decodeArray(view === "epoch" ? c.value : c.batch_loss, buffers, `curves[${i}]`).data as Float32Array;
@@ -215,8 +217,16 @@ function render({ model, el: host }: { model: AnyModel; el: HTMLElement }): () =
       t.textContent = formatValue(v);
       chart.append(t);
     }
-    const label = svg(doc, "text", { x: W - PAD.r, y: H - 6, "text-anchor": "end", class: "pnb-sweep-axis" });
-    label.textContent = view === "epoch" ? `${state.objective} by epoch` : "loss by epoch (per batch)";
+    for (const [v, x, anchor] of [
+      [x0, PAD.l, "start"],
+      [x1, W - PAD.r, "end"],
+    ] as const) {
+      const t = svg(doc, "text", { x, y: H - 6, "text-anchor": anchor, class: "pnb-sweep-axis" });
+      t.textContent = formatValue(v);
+      chart.append(t);
+    }
+    const label = svg(doc, "text", { x: (PAD.l + W - PAD.r) / 2, y: H - 6, "text-anchor": "middle", class: "pnb-sweep-axis" });
+    label.textContent = view === "epoch" ? `${state.objective} by epoch` : "loss per batch, by epoch";
     chart.append(label);
     for (const s of series) {
       const best = s.trial === state.best;
