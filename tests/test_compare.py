@@ -113,3 +113,17 @@ def test_testing_several_models_on_one_set_gives_one_row_each(hub: Hub, tmp_path
     assert hub.run(2).tests[-1]["metrics"]["accuracy"] == pytest.approx(expected)
     with pytest.raises(Exception, match="Run 1 kept no trained weights"):
         compare(1, hub=hub).test(x, y)
+
+
+def test_side_by_side_shows_both_models_on_the_same_sample(hub: Hub) -> None:
+    import numpy as np
+
+    sample = np.random.default_rng(0).random((1, 8, 8, 1)).astype("float32")
+    box = compare(1, _cnn(8), hub=hub).side_by_side(sample)
+    left, right = box.children
+    assert left.read_only and right.read_only
+    assert left.graph.nodes["conv"].settings["filters"] == 4
+    assert right.graph.nodes["conv"].settings["filters"] == 8
+    assert set(left.previews) >= {"conv", "dense"} and set(right.previews) >= {"conv", "dense"}
+    with pytest.raises(ValueError, match="needs two items"):
+        compare(3, hub=hub).side_by_side(sample)

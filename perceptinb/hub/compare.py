@@ -13,6 +13,7 @@ import json
 import os
 from typing import Any
 
+from perceptinb.errors import PerceptinbError
 from perceptinb.graph import Graph
 from perceptinb.hub.records import RunRecord, higher_is_better, summarize
 
@@ -147,6 +148,35 @@ class Comparison:
 
                 RunWriter(entry.hub.store, entry.run_id).add_test(kind, metrics, epoch or None)
         return pd.DataFrame.from_dict(rows, orient="index")
+
+    def side_by_side(self, sample: Any, target: Any = None, height: int = 420) -> Any:
+        """The first two models as read-only canvases next to each other, both showing what
+        each block does to the same `sample` (trained weights where the hub kept them).
+
+        Args:
+            sample: Data to take the first sample from (as for `Canvas`).
+            target: That sample's label, shown next to each output.
+            height: Height of each canvas in pixels.
+        """
+        import ipywidgets as widgets
+
+        from perceptinb.widgets.canvas import Canvas
+
+        with_graphs = [e for e in self.entries if e.graph is not None][:2]
+        if len(with_graphs) < 2:
+            raise ValueError("side_by_side needs two items with an architecture. Received: "
+                             f"{len(with_graphs)}.")
+        canvases = []
+        for entry in with_graphs:
+            try:
+                source = self._model_of(entry)
+            except PerceptinbError:  # no kept weights: the architecture, freshly initialized
+                source = entry.graph
+            canvas = Canvas(source, sample=sample, target=target, read_only=True, height=height,
+                            name=entry.label)
+            canvas.layout = widgets.Layout(width="50%")
+            canvases.append(canvas)
+        return widgets.HBox(canvases, layout=widgets.Layout(width="100%"))
 
     def _model_of(self, entry: Entry) -> Any:
         item = entry.item
