@@ -34,6 +34,8 @@ _SINGLE_THREAD_ENV = {
     "TF_NUM_INTRAOP_THREADS": "1",
     "TF_NUM_INTEROP_THREADS": "1",
     "TF_CPP_MIN_LOG_LEVEL": "2",
+    # On a GPU machine every local worker would otherwise reserve the whole GPU's memory.
+    "TF_FORCE_GPU_ALLOW_GROWTH": "true",
 }
 
 _lock = threading.Lock()
