@@ -11,7 +11,8 @@ import keras, numpy as np, perceptinb as pnb
 rng = np.random.default_rng(0)
 x = rng.normal(size=(256, 8)).astype("float32")
 y = (x[:, 0] > 0).astype("int64") + (x[:, 1] > 0)
-model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(8, activation="relu", name="hidden"),
+model = keras.Sequential([keras.Input((8,)),
+                          keras.layers.Dense(8, activation="relu", name="hidden"),
                           keras.layers.Dense(3, activation="softmax", name="out")], name="tiny")
 sweep = pnb.sweep(model, x, y, space={"hidden.units": [4, 8, 16]}, epochs=300,
                   hub=pnb.Hub("sweep-e2e.sqlite"))
