@@ -247,6 +247,7 @@ def _multi_output(graph: Graph, node_id: str) -> bool:
 
 def _is_operation(node: Node) -> bool:
     """Whether `node` is a ``keras.ops`` call Keras recorded (``x + 3.0``, ``x[..., 2]``)."""
+    # The "module" Keras writes into a serialized op is its source path; nothing is imported.
     return ((node.module or {}).get("module") or "").startswith("keras.src.ops.")
 
 
