@@ -2,7 +2,8 @@
 
 Modules: `space` (keys, distributions, trial plans), `executor` (local cluster or any Client),
 `trial` (what runs on a worker), `stream` (metrics in on the client), `record` (trials and the
-hub), `pruning` (early stopping), `sweep` (the live `Sweep`), `launch` (`pnb.sweep`).
+hub), `pruning` (early stopping), `sweep` (the live `Sweep`: driver and stop), `updates` (streamed
+messages applied to trials), `launch` (`pnb.sweep`), `widget` (the `.pnb-sweep` view).
 Importing this package imports Dask's client; TensorFlow loads only when a graph is checked.
 """
 
