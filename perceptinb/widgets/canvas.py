@@ -107,7 +107,8 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
 
             self.palette = palette_entries()
         self.observe(self._on_selected, names="selected")
-        self._refresh()
+        # No view exists yet: the traits carry the first state, a view asks for the previews.
+        self._refresh(push=False)
 
     # -- public API ---------------------------------------------------------------------
     @property
@@ -261,7 +262,7 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
         return f"<perceptinb.Canvas {g.name!r}: {len(g.nodes)} nodes, {len(self.errors)} errors>"
 
     # -- internals ----------------------------------------------------------------------
-    def _refresh(self, changes: dict[str, Any] | None = None) -> None:
+    def _refresh(self, changes: dict[str, Any] | None = None, *, push: bool = True) -> None:
         graph = self._history.graph
         self._layers.new_pass()
         self._trace = trace(graph, self._layers)
@@ -276,7 +277,7 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
                 self.selected = ""
         finally:
             self._refreshing = False
-        self._publish(refresh, graph=True, changes=changes)
+        self._publish(refresh, graph=True, changes=changes, push=push)
 
     def _publish(
         self,
@@ -285,16 +286,19 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
         graph: bool = False,
         removed: list[str] | None = None,
         changes: dict[str, Any] | None = None,
+        push: bool = True,
     ) -> None:
         """Sends ONE ordered ``update`` push: the new graph view, the selected block's details
-        and the thumbnails that changed, stamped with the next version."""
+        and the thumbnails that changed, stamped with the next version (`push` False: only
+        the traits and the version, for the first state)."""
         update: dict[str, Any] = {}
         buffers: list[Any] = []
         changed = list(refresh.changed) if refresh is not None else []
         gone = [*(refresh.removed if refresh is not None else []), *(removed or [])]
         if changed or gone or graph:
             self._version += 1
-            update["previews"] = self._previews.payload(buffers, changed, gone)
+            if push:
+                update["previews"] = self._previews.payload(buffers, changed, gone)
         update["version"] = self._version
         if graph:
             view = build_graph_view(
@@ -306,7 +310,8 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
             self.details = update["details"] = self._details()
         if changes is not None:
             update["changes"] = changes
-        self.rpc.push("update", update, buffers)
+        if push:
+            self.rpc.push("update", update, buffers)
 
     def _details(self) -> dict[str, Any]:
         path = self.selected
