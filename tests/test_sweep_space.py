@@ -166,11 +166,14 @@ def test_inbox_delivers_in_order_on_its_own_thread_and_drops_repeats():
     client = FakeClient()
     inbox = TopicInbox(client, {"t": "trial"},
                        lambda kind, msg, _: delivered.put((threading.current_thread().name, msg)))
+    other = TopicInbox(client, {"t": "trial"}, lambda kind, msg, _: None)  # shares the topic
     handler = client.handlers["t"]
     now = time.time()
     for seq in (1, 2, 2, 4, 3):
         handler((now, {"token": "a", "seq": seq, "t": now}))
     inbox.close(drain_s=2)
+    assert "t" in client.handlers  # still subscribed for the other inbox
+    other.close()
     got = [delivered.get_nowait() for _ in range(delivered.qsize())]
     assert {name for name, _ in got} == {"pnb-sweep-inbox"}
     assert [m["seq"] for _, m in got] == [1, 2, 4]

@@ -204,6 +204,9 @@ def close_local() -> None:
         client, cluster = _local.pop("client", None), _local.pop("cluster", None)
         _local.pop("ready_s", None)
     if client is not None:
+        from perceptinb.sweeps.stream import forget_client
+
+        forget_client(client)
         # A sweep still subscribed would make the scheduler log a CRITICAL closed-comm error.
         for topic in list(getattr(client, "_event_handlers", {})):
             try:

@@ -22,6 +22,48 @@ from typing import Any
 log = logging.getLogger(__name__)
 _CLOSE = object()
 
+# A Client keeps ONE handler per topic, so two sweeps subscribing to the scheduler's "all" topic
+# would replace each other, and the first to finish would unsubscribe both. One fan-out handler
+# per (client, topic) serves every inbox instead.
+_fan_outs: dict[tuple[int, str], list[Callable[[Any], None]]] = {}
+_fan_lock = threading.Lock()
+
+
+def subscribe(client: Any, topic: str, handler: Callable[[Any], None]) -> None:
+    """Add `handler` to `topic` on `client`, beside any other subscriber of ours."""
+    key = (id(client), topic)
+    with _fan_lock:
+        handlers = _fan_outs.get(key)
+        if handlers is None:
+            handlers = _fan_outs[key] = []
+
+            def fan_out(event: Any, handlers: list[Callable[[Any], None]] = handlers) -> None:
+                for each in list(handlers):
+                    each(event)
+
+            client.subscribe_topic(topic, fan_out)
+        handlers.append(handler)
+
+
+def unsubscribe(client: Any, topic: str, handler: Callable[[Any], None]) -> None:
+    """Remove `handler`; the topic is unsubscribed when no handler of ours is left."""
+    key = (id(client), topic)
+    with _fan_lock:
+        handlers = _fan_outs.get(key, [])
+        if handler in handlers:
+            handlers.remove(handler)
+        if handlers or key not in _fan_outs:
+            return
+        del _fan_outs[key]
+    client.unsubscribe_topic(topic)
+
+
+def forget_client(client: Any) -> None:
+    """Drop every subscription record of `client` (it is closing; its handlers go with it)."""
+    with _fan_lock:
+        for key in [k for k in _fan_outs if k[0] == id(client)]:
+            del _fan_outs[key]
+
 
 class TopicInbox:
     """Subscribes to Dask event topics and feeds their messages to `deliver` on one thread.
@@ -45,8 +87,9 @@ class TopicInbox:
         self.latencies: collections.deque[float] = collections.deque(maxlen=50_000)
         self._thread = threading.Thread(target=self._consume, name="pnb-sweep-inbox", daemon=True)
         self._thread.start()
-        for topic, kind in self._topics.items():
-            client.subscribe_topic(topic, self._handler(kind))
+        self._handlers = {topic: self._handler(kind) for topic, kind in self._topics.items()}
+        for topic, handler in self._handlers.items():
+            subscribe(client, topic, handler)
 
     def _handler(self, kind: str) -> Callable[[Any], None]:
         put = self._queue.put
@@ -58,9 +101,9 @@ class TopicInbox:
 
     def close(self, drain_s: float = 0.0) -> None:
         """Unsubscribe; deliver what already arrived (waiting up to `drain_s`), then stop."""
-        for topic in self._topics:
+        for topic, handler in self._handlers.items():
             try:
-                self._client.unsubscribe_topic(topic)
+                unsubscribe(self._client, topic, handler)
             except Exception:  # the client may be closing
                 log.debug("unsubscribe %s failed", topic, exc_info=True)
         self._queue.put(_CLOSE)

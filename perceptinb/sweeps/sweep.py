@@ -244,6 +244,8 @@ class Sweep(StreamedUpdates):
                         self._finish_locally(t, outcome.FAILED, "Lost: no result came back.")
                 self.ended = time.time()
             self._inbox.close(drain_s=0.5)
+            for future in self._data.values():  # the workers may free the sweep's data now
+                future.release()
             self._done.set()
             self._notify(None)
 
