@@ -187,3 +187,14 @@ def test_blank_canvas_from_input_shape_and_palette() -> None:
 def test_canvas_rejects_non_models(bad) -> None:
     with pytest.raises(TypeError, match="Canvas expects a keras.Model, a perceptinb.Graph or None"):
         pnb.Canvas(bad)
+
+
+def test_a_new_canvas_pushes_nothing_and_a_view_asks_for_the_previews(monkeypatch) -> None:
+    sent: list = []
+    monkeypatch.setattr(pnb.Canvas, "send", lambda self, content, buffers=None: sent.append(1))
+    canvas = pnb.Canvas(SMALL_MODELS["sequential_cnn"]())
+    assert sent == []  # no view yet: the traits carry the first state
+    reply, buffers = BrowserStub(canvas).call("previews")
+    result = reply["result"]
+    assert result["version"] == canvas.version == canvas.graph_view["version"]
+    assert len(result["items"]) == len(buffers) == 6 and result["synthetic"] is True
