@@ -124,3 +124,19 @@ def test_compare_payload_has_curves_tables_and_the_diff(hub: Hub) -> None:
     sent = _capture(view)
     reply = _call(view, sent, "data")
     assert reply["ok"] and reply["result"]["metrics"] == data["metrics"]
+
+
+def test_the_watcher_thread_pushes_a_new_run_within_a_second_or_two(hub: Hub) -> None:
+    table = hub_widget(hub).table
+    sent = _capture(table)
+    table.comm = table.comm or object()  # the thread stops once the widget has no comm
+    _call(table, sent, "rows")
+    hub.log_run("from another kernel", history={"loss": [1.0]})
+    deadline = time.monotonic() + 5
+    names: set[str] = set()
+    while time.monotonic() < deadline and "from another kernel" not in names:
+        pushed = [m[0]["data"] for m in sent if m[0]["kind"] == "rpc_push"]
+        names = {r["name"] for p in pushed for r in p["rows"]}
+        time.sleep(0.05)
+    assert "from another kernel" in names
+    table._stop.set()
