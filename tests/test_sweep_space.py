@@ -179,3 +179,18 @@ def test_inbox_delivers_in_order_on_its_own_thread_and_drops_repeats():
     assert [m["seq"] for _, m in got] == [1, 2, 4]
     assert inbox.stats == {"messages": 5, "duplicates": 1, "gaps": 1, "reordered": 1}
     assert client.handlers == {}
+
+
+def test_a_canvas_sweeps_from_its_current_weights_and_training_settings():
+    from perceptinb.sweeps.launch import _source
+    from perceptinb.training.settings import settings_for
+
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(3, name="out")], name="c")
+    canvas = pnb.Canvas(model)
+    settings_for(canvas).update(batch_size=16, learning_rate=0.01)
+    graph, base = _source(canvas)
+    assert base["batch_size"] == 16 and base["learning_rate"] == 0.01
+    kernel, bias = graph.weights["out"]
+    np.testing.assert_array_equal(kernel, canvas.model.get_layer("out").get_weights()[0])
+    specs = plan_trials(graph, {"out.units": [2, 3]}, base_settings=base)
+    assert [s.settings["batch_size"] for s in specs] == [16, 16]

@@ -61,7 +61,8 @@ def sweep(
         objective: The metric that ranks trials (default: "val_loss" with a validation split,
             else "loss").
         mode: "min" or "max" (default: "max" for accuracy-like metrics, else "min").
-        early_stopping: Stop trials worse than the median of the others at the same epoch.
+        early_stopping: Stop trials worse than the median of the others at the same epoch
+            (the median stopping rule), once a third of their epochs ran.
         seed: Seeds the random draws and each trial's initialization and shuffling.
         keep_weights: Bring every trial's trained weights back to the client.
         metrics_interval: Seconds between a trial's batch-metric messages (epoch ends and the

@@ -57,7 +57,11 @@ class Sweep(StreamedUpdates):
         self._data = data
         self._recorder = recorder
         self._max_concurrent = max_concurrent
-        self._pruner = MedianStopping(objective, mode) if early_stopping else None
+        # Judge no trial before a third of its epochs: slow starters (a small learning rate)
+        # were pruned after one epoch and the best trial lost (benchmarks/sweep.py).
+        grace = max(1, min(int(s.settings["epochs"]) for s in specs) // 3) if specs else 1
+        self._pruner = (MedianStopping(objective, mode, grace_epochs=grace) if early_stopping
+                        else None)
         self._pruned: set[int] = set()
         self._slots = 1  # most trials seen running at once (for the ETA)
         self._recorded: dict[int, int] = collections.defaultdict(int)  # epochs sent to the hub
