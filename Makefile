@@ -42,8 +42,9 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "chromium not installed and cannot install it here: browser tests will skip"; fi; }
 
+# The JS tests include biome's lint and format check, so `make test` fails on either.
 test-js: $(NODE_STAMP)
-	cd js && npm test
+	cd js && npm run lint && npm test
 
 # Tests marked slow (the whole model corpus, keras.applications round trips) run in `make bench`.
 test-py: venv chromium

@@ -6,17 +6,10 @@
  * `preview_detail` call (only the selected block's, as the kernel bounds thumbnails to 16 KB).
  */
 import { decodeArray } from "./codec";
+import { type BufferLike, decodeItem, formatShape, formatValue, histogramRects, type Preview } from "./preview-data";
+import { drawPreview, nonFiniteText, type PreviewLayer, statsTitle } from "./previews";
 import type { PreviewDetail } from "./protocol";
 import type { Rpc } from "./rpc";
-import {
-  decodeItem,
-  formatShape,
-  formatValue,
-  histogramRects,
-  type BufferLike,
-  type Preview,
-} from "./preview-data";
-import { drawPreview, nonFiniteText, statsTitle, type PreviewLayer } from "./previews";
 
 /** Content width of the 280px settings panel. */
 const PANEL_W = 256;
@@ -58,7 +51,7 @@ export function decodeDetail(raw: unknown, buffers: readonly (BufferLike | null)
 
 function argmax(values: ArrayLike<number>): number {
   let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best] || !(values[best] === values[best])) best = i;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best] || Number.isNaN(values[best])) best = i;
   return best;
 }
 
@@ -237,9 +230,8 @@ export class Inspector {
       const shown = g?.shown || 0;
       // Every page but the last holds the same number of channels; the last holds the rest.
       const first = this.page >= pages - 1 && g ? g.channels - shown + 1 : this.page * shown + 1;
-      this.pageText.textContent = g && shown
-        ? `channels ${first}–${Math.min(g.channels, first + shown - 1)} of ${g.channels}`
-        : `page ${this.page + 1} of ${pages}`;
+      this.pageText.textContent =
+        g && shown ? `channels ${first}–${Math.min(g.channels, first + shown - 1)} of ${g.channels}` : `page ${this.page + 1} of ${pages}`;
       this.prevBtn.disabled = this.page <= 0;
       this.nextBtn.disabled = this.page >= pages - 1;
     }

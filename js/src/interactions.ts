@@ -6,8 +6,8 @@
  * the canvas.
  */
 import { connectRefusal, insertionIndex, insertionX } from "./edges";
-import { DRAG_MIME } from "./palette";
 import type { Point } from "./layout";
+import { DRAG_MIME } from "./palette";
 import type { Command, GraphNode, GraphView } from "./protocol";
 import type { GraphRenderer } from "./render";
 import type { Viewport } from "./viewport";
@@ -287,7 +287,9 @@ function choosePort(drop: ConnectTarget, x: number, w: number): number {
   const port = insertionIndex(x, w, n);
   if (port !== drop.port) {
     drop.port = port;
-    drop.slots?.querySelectorAll(".pnb-port-slot").forEach((s, i) => s.classList.toggle("pnb-port-slot-active", i === port));
+    drop.slots?.querySelectorAll(".pnb-port-slot").forEach((s, i) => {
+      s.classList.toggle("pnb-port-slot-active", i === port);
+    });
     drop.label = `→ ${drop.node.id}: input ${port + 1} of ${n + 1}`;
   }
   return port;

@@ -67,7 +67,7 @@ export function mapKey(e: KeyLike, ctx: KeyContext): KeyAction | null {
 /** True when the event target is a field that takes text input. */
 export function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
-  if (!el || !el.tagName) return false;
+  if (!el?.tagName) return false;
   const tag = el.tagName.toLowerCase();
   if (tag === "textarea" || tag === "select" || el.isContentEditable) return true;
   if (tag !== "input") return false;

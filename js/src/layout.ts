@@ -199,8 +199,7 @@ export function layoutGraph(nodes: LayoutNode[], edges: LayoutEdge[], options: L
 
   // --- x coordinates (centres) ---
   const cx = new Float64Array(total);
-  const sep = (a: number, b: number) =>
-    (vWidth[a] + vWidth[b]) / 2 + (a < n && b < n ? opt.nodeGap : opt.nodeGap / 2);
+  const sep = (a: number, b: number) => (vWidth[a] + vWidth[b]) / 2 + (a < n && b < n ? opt.nodeGap : opt.nodeGap / 2);
   for (const row of layers) {
     let x = 0;
     for (let i = 0; i < row.length; i++) {
@@ -222,7 +221,7 @@ export function layoutGraph(nodes: LayoutNode[], edges: LayoutEdge[], options: L
 
   let minLeft = Infinity;
   for (let v = 0; v < total; v++) minLeft = Math.min(minLeft, cx[v] - vWidth[v] / 2);
-  if (!isFinite(minLeft)) minLeft = 0;
+  if (!Number.isFinite(minLeft)) minLeft = 0;
 
   const out = new Map<string, NodeBox>();
   let minX = Infinity;
@@ -372,13 +371,7 @@ function countAll(layers: number[][], pos: Float64Array, start: Int32Array, list
  * the reference row, keeping the order and minimum separations: weighted isotonic regression
  * solved by pool-adjacent-violators in O(row length).
  */
-function place(
-  row: number[],
-  cx: Float64Array,
-  start: Int32Array,
-  list: Int32Array,
-  sep: (a: number, b: number) => number,
-): void {
+function place(row: number[], cx: Float64Array, start: Int32Array, list: Int32Array, sep: (a: number, b: number) => number): void {
   const k = row.length;
   if (k === 0) return;
   const target = new Float64Array(k);

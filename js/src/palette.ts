@@ -29,7 +29,10 @@ export function filterPalette(entries: PaletteEntry[], query: string): PaletteGr
     const cat = e.category || "other";
     if (q && !e.type.toLowerCase().includes(q) && !cat.toLowerCase().includes(q)) continue;
     let list = groups.get(cat);
-    if (!list) groups.set(cat, (list = []));
+    if (!list) {
+      list = [];
+      groups.set(cat, list);
+    }
     list.push(e);
   }
   return [...groups.entries()].map(([category, list]) => ({ category, entries: list }));
@@ -196,13 +199,7 @@ interface Rect {
  * centre of `area` (the visible part of the world) and inside it where possible. Spots lie on a
  * grid of block-sized steps, so blocks never land on top of each other.
  */
-export function placeNear(
-  boxes: Iterable<Rect>,
-  area: Rect,
-  w: number,
-  h: number,
-  anchor: [number, number] | null = null,
-): [number, number] {
+export function placeNear(boxes: Iterable<Rect>, area: Rect, w: number, h: number, anchor: [number, number] | null = null): [number, number] {
   const taken = [...boxes];
   const [cx, cy] = anchor ?? [area.x + area.w / 2 - w / 2, area.y + area.h / 2 - h / 2];
   const stepX = w + 32;

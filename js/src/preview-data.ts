@@ -4,8 +4,8 @@
  * functions the thumbnails and the inspector draw from. Keeping these pure lets the tests check
  * exact pixels without a canvas implementation.
  */
-import { CodecError, decodeArray, type BufferLike } from "./codec";
-import type { PreviewItem, PreviewKind, PreviewsPayload, PreviewStats } from "./protocol";
+import { type BufferLike, CodecError, decodeArray } from "./codec";
+import type { PreviewItem, PreviewKind, PreviewStats, PreviewsPayload } from "./protocol";
 
 export type { BufferLike } from "./codec";
 
@@ -156,9 +156,7 @@ export class PreviewStore {
 
 // matplotlib's viridis at 0, 0.1, ... 1: perceptually uniform, readable in both themes, and
 // clearly not the grayscale used for images.
-const VIRIDIS_STOPS = [
-  0x440154, 0x482475, 0x414487, 0x355f8d, 0x2a788e, 0x21918c, 0x22a884, 0x44bf70, 0x7ad151, 0xbddf26, 0xfde725,
-];
+const VIRIDIS_STOPS = [0x440154, 0x482475, 0x414487, 0x355f8d, 0x2a788e, 0x21918c, 0x22a884, 0x44bf70, 0x7ad151, 0xbddf26, 0xfde725];
 
 /** 256 × RGB lookup table interpolated from the stops. */
 export const VIRIDIS: Uint8Array = (() => {
@@ -258,9 +256,9 @@ function gridPixels(src: Uint8Array, srcW: number, g: NonNullable<Preview["grid"
 
 /** The value range a vector maps to: `range` when sent, else the stats, always including 0. */
 export function valueRange(p: Pick<Preview, "range" | "stats">): [number, number] {
-  let [lo, hi] = p.range && isFinite(p.range[0]) && isFinite(p.range[1]) ? p.range : [p.stats.min, p.stats.max];
-  if (!isFinite(lo)) lo = 0;
-  if (!isFinite(hi)) hi = 0;
+  let [lo, hi] = p.range && Number.isFinite(p.range[0]) && Number.isFinite(p.range[1]) ? p.range : [p.stats.min, p.stats.max];
+  if (!Number.isFinite(lo)) lo = 0;
+  if (!Number.isFinite(hi)) hi = 0;
   lo = Math.min(lo, 0);
   hi = Math.max(hi, 0);
   if (hi - lo < 1e-12) hi = lo + 1;
@@ -288,7 +286,7 @@ export function barRects(values: ArrayLike<number>, range: [number, number], w: 
   for (let i = 0; i < n; i++) {
     const v = values[i];
     const x = i * step;
-    if (!isFinite(v)) {
+    if (!Number.isFinite(v)) {
       bars.push({ x, y: 0, w: Math.max(1, step - gap), h, kind: "nan" });
       continue;
     }
@@ -308,7 +306,7 @@ export function lineSegments(values: ArrayLike<number>, range: [number, number],
   let cur: number[] = [];
   for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (!isFinite(v)) {
+    if (!Number.isFinite(v)) {
       if (cur.length) segs.push(cur);
       cur = [];
       continue;
@@ -323,7 +321,7 @@ export function lineSegments(values: ArrayLike<number>, range: [number, number],
 /** Indices of the values that are not finite (drawn as red ticks on a line). */
 export function nonFiniteIndices(values: ArrayLike<number>): number[] {
   const out: number[] = [];
-  for (let i = 0; i < values.length; i++) if (!isFinite(values[i])) out.push(i);
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) out.push(i);
   return out;
 }
 
@@ -344,7 +342,7 @@ export function histogramRects(counts: ArrayLike<number>, w: number, h: number):
 /** A compact number for the stats line and table: 3 significant digits, no trailing zeros. */
 export function formatValue(x: number): string {
   if (Number.isNaN(x)) return "NaN";
-  if (!isFinite(x)) return x > 0 ? "Inf" : "-Inf";
+  if (!Number.isFinite(x)) return x > 0 ? "Inf" : "-Inf";
   if (x === 0) return "0";
   const a = Math.abs(x);
   if (a >= 1e5 || a < 1e-3) return x.toExponential(2).replace(/\.?0+e/, "e");

@@ -6,8 +6,7 @@
  * block, so a graph redraw never repaints pixels. Blocks grow only for nodes that have a
  * preview, so graphs without previews stay compact.
  */
-import type { GraphNode } from "./protocol";
-import type { Rpc } from "./rpc";
+
 import {
   barRects,
   formatShape,
@@ -16,11 +15,13 @@ import {
   imagePixels,
   lineSegments,
   nonFiniteIndices,
-  type PreviewStore,
-  valueRange,
   type Pixels,
   type Preview,
+  type PreviewStore,
+  valueRange,
 } from "./preview-data";
+import type { GraphNode } from "./protocol";
+import type { Rpc } from "./rpc";
 
 /** Drawing area of a thumbnail, in CSS pixels (a block is 184 wide; strip and padding take 24). */
 export const THUMB_BOX = { w: 158, h: 64 };
@@ -162,7 +163,10 @@ export function drawPreview(doc: Document, p: Preview, box: Box, prev: HTMLEleme
   out.dataset.version = String(p.version);
   out.dataset.kind = p.kind;
   out.setAttribute("role", "img");
-  out.setAttribute("aria-label", `${p.kind} preview of ${p.node}, ${formatShape(p.shape)}${nonFiniteText(p) ? `, contains ${nonFiniteText(p)}` : ""}`);
+  out.setAttribute(
+    "aria-label",
+    `${p.kind} preview of ${p.node}, ${formatShape(p.shape)}${nonFiniteText(p) ? `, contains ${nonFiniteText(p)}` : ""}`,
+  );
   return out;
 }
 
@@ -355,7 +359,10 @@ export class PreviewLayer {
       block?.classList.remove("pnb-block-nonfinite");
       return;
     }
-    if (!view) this.views.set(id, (view = new ThumbView(this.doc)));
+    if (!view) {
+      view = new ThumbView(this.doc);
+      this.views.set(id, view);
+    }
     if (view.drawn !== p) view.draw(p);
     if (view.wrap.parentElement !== thumb) thumb.appendChild(view.wrap);
     block!.classList.toggle("pnb-block-nonfinite", hasNonFinite(p));

@@ -6,8 +6,8 @@
  * inside their frame with path ids "GROUP/CHILD".
  */
 import { categoryColor, formatParams } from "./categories";
-import { drawEdges, edgePath, edgePoints, type DrawnEdge } from "./edges";
-import { layoutGraph, type LayoutResult, type NodeBox, type Point } from "./layout";
+import { type DrawnEdge, drawEdges, edgePath, edgePoints } from "./edges";
+import { type LayoutResult, layoutGraph, type NodeBox, type Point } from "./layout";
 import type { GraphEdge, GraphNode, GraphView } from "./protocol";
 
 export { edgePath, portX } from "./edges";
@@ -65,7 +65,10 @@ export class GraphRenderer {
   private selected = "";
   private selectedEdge = -1;
 
-  constructor(private readonly doc: Document, uid: string) {
+  constructor(
+    private readonly doc: Document,
+    uid: string,
+  ) {
     this.markerId = `pnb-arrow-${uid}`;
     this.world = doc.createElement("div");
     this.world.className = "pnb-world";
@@ -332,15 +335,7 @@ function div(doc: Document, cls: string, text?: string): HTMLDivElement {
   return d;
 }
 
-function buildBlock(
-  doc: Document,
-  nd: GraphNode,
-  path: string,
-  box: NodeBox,
-  opts: RenderOptions,
-  markerId: string,
-  topLevel: boolean,
-): HTMLElement {
+function buildBlock(doc: Document, nd: GraphNode, path: string, box: NodeBox, opts: RenderOptions, markerId: string, topLevel: boolean): HTMLElement {
   const el = div(doc, "pnb-block");
   const open = !!nd.group && opts.expanded.has(path);
   if (nd.error) el.classList.add("pnb-block-error");

@@ -79,7 +79,8 @@ export class Rpc {
   call<T = unknown>(method: string, params: Record<string, unknown> = {}, buffers: BufferLike[] = []): Promise<RpcReply<T>> {
     const id = nextId();
     return new Promise<RpcReply<T>>((resolve, reject) => {
-      const timer = this.timeoutMs > 0 ? setTimeout(() => this.settle(id, null, `No answer from the kernel after ${this.timeoutMs} ms`), this.timeoutMs) : null;
+      const timer =
+        this.timeoutMs > 0 ? setTimeout(() => this.settle(id, null, `No answer from the kernel after ${this.timeoutMs} ms`), this.timeoutMs) : null;
       this.pending.set(id, { method, resolve, reject, timer });
       this.model.send({ kind: "rpc", id, method, params }, undefined, buffers);
     });
@@ -88,9 +89,13 @@ export class Rpc {
   /** Subscribes to pushes on `topic`; returns the unsubscribe function. */
   on(topic: string, handler: PushHandler): () => void {
     let set = this.topics.get(topic);
-    if (!set) this.topics.set(topic, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.topics.set(topic, set);
+    }
     set.add(handler);
-    return () => set!.delete(handler);
+    const handlers = set;
+    return () => handlers.delete(handler);
   }
 
   /** Calls still waiting for their reply. */

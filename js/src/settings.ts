@@ -11,8 +11,8 @@
  * answer, which follows the update of its version, shows the value then).
  */
 import { formatParams } from "./categories";
-import { currentChoice, formatValue, formShape, parseValue, withParam } from "./fields";
 import type { Outcome } from "./commands";
+import { currentChoice, formatValue, formShape, parseValue, withParam } from "./fields";
 import type { Details, FormField, GraphNode, JsonValue } from "./protocol";
 
 export interface SettingsHandlers {
@@ -315,9 +315,13 @@ export class SettingsPanel {
       return;
     }
     const parsed = parseValue(view.field, input.value);
-    if ("error" in parsed) return this.setError(view, parsed.error);
-    if (JSON.stringify(parsed.value) === JSON.stringify(view.field.value)) return this.showValue(view, view.field.value);
-    this.send(view, parsed.value);
+    if ("error" in parsed) {
+      this.setError(view, parsed.error);
+    } else if (JSON.stringify(parsed.value) === JSON.stringify(view.field.value)) {
+      this.showValue(view, view.field.value);
+    } else {
+      this.send(view, parsed.value);
+    }
   }
 
   private send(view: FieldView, value: JsonValue): void {

@@ -111,7 +111,10 @@ export class Viewport {
     const bw = Math.max(1, b.maxX - b.minX);
     const bh = Math.max(1, b.maxY - b.minY);
     const fitK = Math.min(1, (w - 2 * pad) / bw, (h - pad - TOOLBAR_INSET) / bh);
-    if (fitK >= READABLE_ZOOM) return this.fit(b, pad);
+    if (fitK >= READABLE_ZOOM) {
+      this.fit(b, pad);
+      return;
+    }
     const k = Math.max(READABLE_ZOOM, Math.min(0.8, (w - 2 * pad) / bw));
     const x = bw * k <= w - 2 * pad ? (w - bw * k) / 2 - b.minX * k : pad - b.minX * k;
     this.set(x, TOOLBAR_INSET - b.minY * k, k);

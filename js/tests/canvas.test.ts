@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import widget from "../src/canvas/index";
 import { cnn, nested, PALETTE } from "../dev/samples.mjs";
+import widget from "../src/canvas/index";
 import { FakeModel } from "./fake-model";
 
 let model: FakeModel;
@@ -199,9 +199,7 @@ describe("canvas widget", () => {
     expect(commands()).toEqual([{ op: "set", node: "conv2d", key: "filters", value: -4 }]);
     model.reply(false, "Expected filters > 0. Received: filters=-4");
     await flush();
-    expect(field("filters").querySelector(".pnb-field-error")!.textContent).toBe(
-      "Expected filters > 0. Received: filters=-4 Kept: 8.",
-    );
+    expect(field("filters").querySelector(".pnb-field-error")!.textContent).toBe("Expected filters > 0. Received: filters=-4 Kept: 8.");
     expect(field("filters").querySelector("input")!.value).toBe("8"); // the value the layer kept
     expect(el.querySelector<HTMLElement>(".pnb-status")!.hidden).toBe(true); // shown inline only
 
@@ -227,7 +225,15 @@ describe("canvas widget", () => {
 
   it("keeps a renamed block selected, from the update that renames it", async () => {
     click(block("dense"));
-    pushDetails({ id: "dense", type: "Dense", shape: "", params: 0, error: null, settings: { name: "dense", units: 4 }, fields: [{ key: "units", kind: "int", value: 4, nullable: false, editable: true }] });
+    pushDetails({
+      id: "dense",
+      type: "Dense",
+      shape: "",
+      params: 0,
+      error: null,
+      settings: { name: "dense", units: 4 },
+      fields: [{ key: "units", kind: "int", value: 4, nullable: false, editable: true }],
+    });
     const name = el.querySelector<HTMLInputElement>('.pnb-field[data-key="name"] input')!;
     name.value = "wide";
     key(name, { key: "Enter" });

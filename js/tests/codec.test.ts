@@ -14,7 +14,8 @@ describe("codec fixtures from Python", () => {
       expect(a.data.length).toBe(want.length);
       Array.from(a.data).forEach((v, i) => {
         if (Number.isNaN(want[i])) expect(v).toBeNaN();
-        else if (c.content.dtype === "float32" || c.content.dtype === "float16") expect(Object.is(v, Math.fround(want[i])) || v === Math.fround(want[i])).toBe(true);
+        else if (c.content.dtype === "float32" || c.content.dtype === "float16")
+          expect(Object.is(v, Math.fround(want[i])) || v === Math.fround(want[i])).toBe(true);
         else expect(Object.is(v, want[i])).toBe(true);
       });
     });

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from "vitest";
-import widget from "../src/compare/index";
 import { encodeArray } from "../src/codec";
+import widget from "../src/compare/index";
 import type { BufferLike } from "../src/rpc";
 import { FakeModel } from "./fake-model";
 
@@ -16,21 +16,60 @@ afterEach(() => {
 function payload(buffers: BufferLike[]) {
   const arr = (values: number[]) => encodeArray(new Float32Array(values), [values.length], buffers);
   const curve = (run: number, values: number[]) => ({
-    metric: "loss", run, value: arr(values), epoch: arr(values.map((_, i) => i + 1)), step: null, wall: arr(values.map((_, i) => i * 2)),
+    metric: "loss",
+    run,
+    value: arr(values),
+    epoch: arr(values.map((_, i) => i + 1)),
+    step: null,
+    wall: arr(values.map((_, i) => i * 2)),
   });
   const table = {
-    labels: ["#1 small", "#2 wide"], columns: ["conv.filters", "loss best", "loss last"],
-    rows: [[4, 0.6, 0.7], [8, 0.4, 0.4]], best: { "loss best": 1 },
+    labels: ["#1 small", "#2 wide"],
+    columns: ["conv.filters", "loss best", "loss last"],
+    rows: [
+      [4, 0.6, 0.7],
+      [8, 0.4, 0.4],
+    ],
+    best: { "loss best": 1 },
   };
   return {
-    runs: [{ label: "#1 small", run_id: 1, status: "complete" }, { label: "#2 wide", run_id: 2, status: "complete" }],
-    metrics: ["loss"], higher: { loss: false }, baseline: 0,
+    runs: [
+      { label: "#1 small", run_id: 1, status: "complete" },
+      { label: "#2 wide", run_id: 2, status: "complete" },
+    ],
+    metrics: ["loss"],
+    higher: { loss: false },
+    baseline: 0,
     curves: [curve(0, [1, 0.6, 0.7]), curve(1, [0.9, 0.5, 0.4])],
-    table, table_all: { ...table, columns: [...table.columns, "batch_size"], rows: [[4, 0.6, 0.7, 32], [8, 0.4, 0.4, 32]] },
+    table,
+    table_all: {
+      ...table,
+      columns: [...table.columns, "batch_size"],
+      rows: [
+        [4, 0.6, 0.7, 32],
+        [8, 0.4, 0.4, 32],
+      ],
+    },
     diff: {
-      left: { label: "#1 small", params: 100, nodes: [{ id: "conv", type: "Conv2D", status: "changed", changes: [["filters", "4", "8"]] }, { id: "drop", type: "Dropout", status: "removed", changes: [] }] },
-      right: { label: "#2 wide", params: 180, nodes: [{ id: "conv", type: "Conv2D", status: "changed", changes: [["filters", "4", "8"]] }, { id: "extra", type: "Dense", status: "added", changes: [] }] },
-      params_delta: 80, edges_added: 1, edges_removed: 1,
+      left: {
+        label: "#1 small",
+        params: 100,
+        nodes: [
+          { id: "conv", type: "Conv2D", status: "changed", changes: [["filters", "4", "8"]] },
+          { id: "drop", type: "Dropout", status: "removed", changes: [] },
+        ],
+      },
+      right: {
+        label: "#2 wide",
+        params: 180,
+        nodes: [
+          { id: "conv", type: "Conv2D", status: "changed", changes: [["filters", "4", "8"]] },
+          { id: "extra", type: "Dense", status: "added", changes: [] },
+        ],
+      },
+      params_delta: 80,
+      edges_added: 1,
+      edges_removed: 1,
     },
   };
 }

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from "vitest";
-import widget from "../src/dashboard/index";
 import { clampPercent, formatDuration, formatRate } from "../src/dashboard/format";
+import widget from "../src/dashboard/index";
 import { FakeModel } from "./fake-model";
 
 let cleanup: (() => void) | null = null;
@@ -20,9 +20,21 @@ function mount(state: Record<string, unknown>) {
 }
 
 const running = {
-  title: "digits_cnn", status: "running", message: "", note: "", epoch: 2, epochs: 10, step: 5,
-  steps: 45, progress: 11.1, rate: 1234.5, rate_unit: "samples/s", eta: 75, elapsed: 3,
-  controls: true, controls_note: "",
+  title: "digits_cnn",
+  status: "running",
+  message: "",
+  note: "",
+  epoch: 2,
+  epochs: 10,
+  step: 5,
+  steps: 45,
+  progress: 11.1,
+  rate: 1234.5,
+  rate_unit: "samples/s",
+  eta: 75,
+  elapsed: 3,
+  controls: true,
+  controls_note: "",
 };
 
 describe("format", () => {
@@ -89,7 +101,10 @@ describe("picker", () => {
       { id: "conv", type: "Conv2D", category: "convolution", weights: true },
       { id: "dense", type: "Dense", category: "core", weights: true },
     ],
-    edges: [{ src: "image", dst: "conv" }, { src: "conv", dst: "dense" }],
+    edges: [
+      { src: "image", dst: "conv" },
+      { src: "conv", dst: "dense" },
+    ],
   };
 
   it("draws the model and selects a layer with weights on click", () => {
@@ -111,7 +126,15 @@ describe("table", () => {
   it("renders metric cards and rows", () => {
     const { model, el } = mount({
       kind: "table",
-      table: { title: "Test", metrics: [{ label: "accuracy", value: "97.0 %" }], columns: ["class", "F1"], rows: [["0", "0.990"], ["1", "0.950"]] },
+      table: {
+        title: "Test",
+        metrics: [{ label: "accuracy", value: "97.0 %" }],
+        columns: ["class", "F1"],
+        rows: [
+          ["0", "0.990"],
+          ["1", "0.950"],
+        ],
+      },
     });
     expect(el.querySelector(".pnb-metric-value")!.textContent).toBe("97.0 %");
     expect(el.querySelectorAll("tbody tr").length).toBe(2);

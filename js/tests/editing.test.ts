@@ -2,8 +2,8 @@
 // Editing through the canvas widget: the generated settings form, wiring with input-port choice,
 // undo/redo availability, and the "Copy as code" / "Export .keras" buttons.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import widget from "../src/canvas/index";
 import { cnn, nested, PALETTE } from "../dev/samples.mjs";
+import widget from "../src/canvas/index";
 import type { FormField } from "../src/protocol";
 import { FakeModel } from "./fake-model";
 
@@ -61,9 +61,7 @@ function denseFields(units = 32, init: typeof GLOROT = GLOROT): FormField[] {
           label: "GlorotUniform",
           value: init.class_name === "GlorotUniform" ? init : GLOROT,
           params:
-            init.class_name === "GlorotUniform"
-              ? [{ key: "seed", kind: "int", value: init.config.seed, nullable: true, editable: true }]
-              : undefined,
+            init.class_name === "GlorotUniform" ? [{ key: "seed", kind: "int", value: init.config.seed, nullable: true, editable: true }] : undefined,
         },
         { label: "HeNormal", value: HE },
       ],
@@ -380,7 +378,10 @@ describe("toolbar", () => {
 
   it("downloads the .keras file from the binary buffer, and shows export errors", async () => {
     const created: Blob[] = [];
-    const createObjectURL = vi.fn((b: Blob) => (created.push(b), "blob:pnb"));
+    const createObjectURL = vi.fn((b: Blob) => {
+      created.push(b);
+      return "blob:pnb";
+    });
     Object.assign(URL, { createObjectURL, revokeObjectURL: vi.fn() });
     const clicked: string[] = [];
     const clickSpy = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (this: HTMLAnchorElement) {
@@ -432,7 +433,9 @@ describe("locked while a training run uses the layers", () => {
     expect(control("units").disabled).toBe(true);
     expect(control("name").disabled).toBe(true);
     block("dense").dispatchEvent(new KeyboardEvent("keydown", { key: "Delete", bubbles: true, cancelable: true }));
-    el.querySelector<HTMLElement>(".pnb-canvas")!.dispatchEvent(new KeyboardEvent("keydown", { key: "z", ctrlKey: true, bubbles: true, cancelable: true }));
+    el.querySelector<HTMLElement>(".pnb-canvas")!.dispatchEvent(
+      new KeyboardEvent("keydown", { key: "z", ctrlKey: true, bubbles: true, cancelable: true }),
+    );
     expect(commands()).toEqual([]);
     expect(el.querySelector(".pnb-status")!.textContent).toBe(REASON);
 

@@ -29,8 +29,14 @@ export class FakeModel implements AnyModel {
     this.handlers.set(event, [...(this.handlers.get(event) ?? []), cb]);
   }
   off(event?: string | null, cb?: Cb | null): void {
-    if (!event) return this.handlers.clear();
-    this.handlers.set(event, (this.handlers.get(event) ?? []).filter((f) => cb && f !== cb));
+    if (!event) {
+      this.handlers.clear();
+      return;
+    }
+    this.handlers.set(
+      event,
+      (this.handlers.get(event) ?? []).filter((f) => cb && f !== cb),
+    );
   }
   emit(event: string, ...args: unknown[]): void {
     for (const cb of [...(this.handlers.get(event) ?? [])]) cb(...args);

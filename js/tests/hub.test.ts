@@ -1,15 +1,26 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from "vitest";
+import { colorOf, ema, extent, linePath } from "../src/compare/series";
 import widget from "../src/hub/index";
 import { formatDuration, type HubRow, visibleRows, windowOf } from "../src/hub/rows";
-import { colorOf, ema, extent, linePath } from "../src/compare/series";
 import { FakeModel } from "./fake-model";
 
 function row(id: number, extra: Partial<HubRow> = {}): HubRow {
   return {
-    id, name: `run ${id}`, status: "complete", progress: 100, duration: id * 10, metric: "val_loss",
-    best: 1 / id, test_metric: null, test: null, exported: [], modified: 1_800_000_000 + id, params: 100,
-    message: "", ...extra,
+    id,
+    name: `run ${id}`,
+    status: "complete",
+    progress: 100,
+    duration: id * 10,
+    metric: "val_loss",
+    best: 1 / id,
+    test_metric: null,
+    test: null,
+    exported: [],
+    modified: 1_800_000_000 + id,
+    params: 100,
+    message: "",
+    ...extra,
   };
 }
 
@@ -98,6 +109,13 @@ describe("compare series", () => {
   it("keeps 20 distinct colors and draws paths with gaps", () => {
     expect(new Set(Array.from({ length: 20 }, (_, i) => colorOf(i))).size).toBe(20);
     expect(extent([[3, NaN, 1]])).toEqual([1, 3]);
-    expect(linePath([1, 2, 3], [1, NaN, 3], (v) => v, (v) => v)).toBe("M1.0,1.0M3.0,3.0");
+    expect(
+      linePath(
+        [1, 2, 3],
+        [1, NaN, 3],
+        (v) => v,
+        (v) => v,
+      ),
+    ).toBe("M1.0,1.0M3.0,3.0");
   });
 });

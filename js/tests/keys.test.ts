@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isTyping, mapKey, type KeyContext } from "../src/keys";
+import { isTyping, type KeyContext, mapKey } from "../src/keys";
 
 const ctx = (over: Partial<KeyContext> = {}): KeyContext => ({ selected: "", readOnly: false, typing: false, ...over });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { layoutGraph, type LayoutEdge, type LayoutNode } from "../src/layout";
 import { cnn, nested, resnet50, synthetic } from "../dev/samples.mjs";
+import { type LayoutEdge, type LayoutNode, layoutGraph } from "../src/layout";
 
 type Fixture = ReturnType<typeof cnn>;
 

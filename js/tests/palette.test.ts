@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it, vi } from "vitest";
-import { filterPalette, PalettePanel, placeNear } from "../src/palette";
 import { PALETTE } from "../dev/samples.mjs";
+import { filterPalette, PalettePanel, placeNear } from "../src/palette";
 
 describe("filterPalette", () => {
   it("groups by category in display order, keeping the given order inside a group", () => {

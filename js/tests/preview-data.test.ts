@@ -10,8 +10,8 @@ import {
   imagePixels,
   lineSegments,
   PreviewStore,
-  valueRange,
   VIRIDIS,
+  valueRange,
 } from "../src/preview-data";
 import type { PreviewItem } from "../src/protocol";
 import fixture from "./fixtures/previews.json";
@@ -178,7 +178,10 @@ describe("vector geometry", () => {
 
   it("breaks lines at non-finite values", () => {
     const segs = lineSegments([0, 1, NaN, 1, 0], [0, 1], 4, 10);
-    expect(segs).toEqual([[0, 10, 1, 0], [3, 0, 4, 10]]);
+    expect(segs).toEqual([
+      [0, 10, 1, 0],
+      [3, 0, 4, 10],
+    ]);
   });
 
   it("makes one histogram bar per bin, scaled to the largest count", () => {

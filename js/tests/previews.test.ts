@@ -2,12 +2,12 @@
 // Previews in the widget: thumbnails in blocks, incremental redraws, NaN flags, the toolbar
 // toggle and the inspector, driven by the harness' fake preview kernel.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { digits, FakeKernel, makeItem, previewsPayload, sequence } from "../dev/fake-previews.mjs";
+import { cnn, PALETTE } from "../dev/samples.mjs";
 import widget from "../src/canvas/index";
 import { decodeDetail } from "../src/inspector";
 import { THUMB_SLOT } from "../src/previews";
 import { blockHeight } from "../src/render";
-import { cnn, PALETTE } from "../dev/samples.mjs";
-import { digits, FakeKernel, makeItem, previewsPayload, sequence } from "../dev/fake-previews.mjs";
 import { FakeModel } from "./fake-model";
 import fixture from "./fixtures/previews.json";
 import { fixtureBuffers } from "./wire";

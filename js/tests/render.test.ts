@@ -1,9 +1,9 @@
 // @vitest-environment happy-dom
 import { beforeEach, describe, expect, it } from "vitest";
-import { formatParams } from "../src/categories";
-import { normalizeGraphView, type GraphView } from "../src/protocol";
-import { blockHeight, edgePath, GraphRenderer, portX, THUMB_HEIGHT } from "../src/render";
 import { cnn, nested, synthetic } from "../dev/samples.mjs";
+import { formatParams } from "../src/categories";
+import { type GraphView, normalizeGraphView } from "../src/protocol";
+import { blockHeight, edgePath, GraphRenderer, portX, THUMB_HEIGHT } from "../src/render";
 
 const opts = (over: Partial<{ expanded: Set<string>; selected: string; readOnly: boolean }> = {}) => ({
   expanded: new Set<string>(),
@@ -21,8 +21,16 @@ beforeEach(() => {
 
 const blocks = () => [...renderer.world.querySelectorAll<HTMLElement>(".pnb-block")];
 const block = (id: string) => renderer.world.querySelector<HTMLElement>(`.pnb-block[data-node-id="${id}"]`);
-const startOf = (d: string) => d.match(/^M([-\d.]+),([-\d.]+)/)!.slice(1).map(Number);
-const endOf = (d: string) => d.match(/([-\d.]+),([-\d.]+)$/)!.slice(1).map(Number);
+const startOf = (d: string) =>
+  d
+    .match(/^M([-\d.]+),([-\d.]+)/)!
+    .slice(1)
+    .map(Number);
+const endOf = (d: string) =>
+  d
+    .match(/([-\d.]+),([-\d.]+)$/)!
+    .slice(1)
+    .map(Number);
 
 describe("GraphRenderer", () => {
   it("draws one .pnb-block per node and one .pnb-edge per edge", () => {
@@ -167,7 +175,7 @@ describe("GraphRenderer", () => {
     renderer.setSelected("flatten");
     expect(block("conv2d")!.classList.contains("pnb-block-selected")).toBe(false);
     expect(block("flatten")!.classList.contains("pnb-block-selected")).toBe(true);
-    const active = [...renderer.world.querySelectorAll<SVGPathElement>(".pnb-edge-active")].map((p) => p.dataset.src + ">" + p.dataset.dst);
+    const active = [...renderer.world.querySelectorAll<SVGPathElement>(".pnb-edge-active")].map((p) => `${p.dataset.src}>${p.dataset.dst}`);
     expect(active.sort()).toEqual(["conv2d_1>flatten", "flatten>dense"]);
   });
 

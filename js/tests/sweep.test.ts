@@ -21,7 +21,15 @@ function row(trial: number, status: string, best: number | null, attempt = 1): S
 function state(buffers: BufferLike[], finished: number, done = false) {
   const arr = (values: number[]) => encodeArray(new Float32Array(values), [values.length], buffers);
   return {
-    name: "cnn", objective: "val_loss", mode: "min", keys: ["dense.units"], finished, total: 3, eta: done ? 0 : 12, done, best: 1,
+    name: "cnn",
+    objective: "val_loss",
+    mode: "min",
+    keys: ["dense.units"],
+    finished,
+    total: 3,
+    eta: done ? 0 : 12,
+    done,
+    best: 1,
     rows: [row(0, "complete", 0.5), row(1, "running", 0.3, 2), row(2, "queued", null)],
     curves: [
       { trial: 0, value: arr([0.9, 0.5]), batch_x: arr([0.5, 1, 1.5, 2]), batch_loss: arr([1, 0.8, 0.6, 0.5]) },

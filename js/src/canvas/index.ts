@@ -6,7 +6,7 @@
  */
 import "../theme.css";
 import "../canvas.css";
-import { type Outcome, sendCommand, StatusLine } from "../commands";
+import { type Outcome, StatusLine, sendCommand } from "../commands";
 import { ExportControls } from "../exports";
 import { Inspector } from "../inspector";
 import { attachInteractions } from "../interactions";
@@ -131,7 +131,13 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
       if (!outcome.ok) {
         const what = OP_LABEL[command.op] ?? command.op;
         const target =
-          "node" in command ? ` ${command.node}` : "type" in command ? ` ${command.type}` : "src" in command ? ` ${command.src} → ${command.dst}` : "";
+          "node" in command
+            ? ` ${command.node}`
+            : "type" in command
+              ? ` ${command.type}`
+              : "src" in command
+                ? ` ${command.src} → ${command.dst}`
+                : "";
         status.show(`${what}${target} failed: ${outcome.error}`, "error");
         if (command.op === "move") draw(); // put the block back where the kernel has it
       } else if (command.op !== "move") status.clear();

@@ -76,7 +76,7 @@ export class Stage {
 
   fit(): void {
     const r = this.renderer.last;
-    if (r && r.blockCount) this.viewport.fit(r);
+    if (r?.blockCount) this.viewport.fit(r);
   }
 
   toggleMinimap(): boolean {

@@ -9,7 +9,7 @@
  */
 import type { BufferLike } from "../codec";
 import { PreviewStore } from "../preview-data";
-import { normalizeGraphView, type CanvasUpdate, type Details, type GraphChanges, type GraphView, type PreviewsPayload } from "../protocol";
+import { type CanvasUpdate, type Details, type GraphChanges, type GraphView, normalizeGraphView, type PreviewsPayload } from "../protocol";
 
 /** What one applied message changed. */
 export interface StoreChange {

@@ -8,8 +8,8 @@ import "../theme.css";
 import "./compare.css";
 import type { AnyModel } from "../anymodel";
 import { decodeArray } from "../codec";
-import { Rpc, RpcError, type BufferLike } from "../rpc";
-import { renderDiff, type DiffData } from "./diff";
+import { type BufferLike, Rpc, RpcError } from "../rpc";
+import { type DiffData, renderDiff } from "./diff";
 import { colorOf, ema, extent, formatValue, linePath } from "./series";
 
 interface Curve {

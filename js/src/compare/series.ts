@@ -13,7 +13,7 @@ export function ema(values: ArrayLike<number>, weight: number): Float32Array {
     }
     last = last * weight + (1 - weight) * v;
     steps += 1;
-    out[i] = weight > 0 ? last / (1 - Math.pow(weight, steps)) : v;
+    out[i] = weight > 0 ? last / (1 - weight ** steps) : v;
   }
   return out;
 }

@@ -70,9 +70,7 @@ export function renderHeader(model: AnyModel, el: HTMLElement): () => void {
     status.textContent = pending === "stop" ? "stopping…" : pending === "pause" ? "pausing…" : st;
     const epochs = s.epochs ?? 0;
     const steps = s.steps ?? 0;
-    position.textContent = epochs
-      ? `epoch ${s.epoch ?? 0}/${epochs}` + (steps && LIVE.has(st) ? ` · batch ${s.step ?? 0}/${steps}` : "")
-      : "";
+    position.textContent = epochs ? `epoch ${s.epoch ?? 0}/${epochs}${steps && LIVE.has(st) ? ` · batch ${s.step ?? 0}/${steps}` : ""}` : "";
     const p = clampPercent(s.progress);
     progress.setAttribute("aria-valuenow", String(p));
     progress.setAttribute("aria-valuetext", `${p}%`);

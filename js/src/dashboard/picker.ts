@@ -49,7 +49,10 @@ export function renderPicker(model: AnyModel, el: HTMLElement): () => void {
       const a = layout.nodes.get(e.src);
       const b = layout.nodes.get(e.dst);
       if (!a || !b) continue;
-      const x1 = a.x + a.w / 2, y1 = a.y + a.h, x2 = b.x + b.w / 2, y2 = b.y;
+      const x1 = a.x + a.w / 2,
+        y1 = a.y + a.h,
+        x2 = b.x + b.w / 2,
+        y2 = b.y;
       const mid = (y1 + y2) / 2;
       root2.append(svg(doc, "path", { d: `M${x1},${y1} C${x1},${mid} ${x2},${mid} ${x2},${y2}`, class: "pnb-picker-edge" }));
     }
