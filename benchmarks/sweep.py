@@ -136,16 +136,19 @@ def main() -> None:
     # early stopping: the same random sweep with and without the median rule
     rs = {"learning_rate": pnb.loguniform(1e-5, 3e-2)}
     results = {}
+    model = tiny_mlp()  # one model: both sweeps start every trial from the same weights
     for rule in (False, True):
         started = time.perf_counter()
-        s = pnb.sweep(tiny_mlp(), x, y, space=rs, strategy="random", trials=8, epochs=6,
+        s = pnb.sweep(model, x, y, space=rs, strategy="random", trials=8, epochs=6,
                       early_stopping=rule, hub=False, seed=1)
         s.wait(600)
         results[rule] = (time.perf_counter() - started, s)
     (plain_s, plain), (pruned_s, pruned) = results[False], results[True]
     print(f"{'median stopping rule':<46} wall {pruned_s / plain_s:5.2f}x of no pruning, "
           f"{pruned.savings['saved_fraction'] * 100:.0f} % of epochs saved, "
-          f"best {pruned.objective} {pruned.best.best:.4f} vs {plain.best.best:.4f} without")
+          f"best trial #{pruned.best.index} {pruned.objective} {pruned.best.best:.4f} vs "
+          f"#{plain.best.index} {plain.best.best:.4f} without; pruned "
+          f"{[t.index for t in pruned.trials if t.status == 'pruned']}")
 
     # 5. stop: two long trials running, then stop everything
     sweep = pnb.sweep(tiny_mlp(), x, y, space={"hidden.units": [8, 16, 32]}, epochs=500,
