@@ -1,18 +1,23 @@
-"""The dashboard's pure parts and widgets: bounded series, the rate limiter, the panels."""
+"""The dashboard's pure parts and widgets: bounded series, the rate limiter, the panels, and the
+header's Stop / Pause / Resume calls over the RPC."""
 
 from __future__ import annotations
 
 import keras
 import numpy as np
 import pytest
+from browser_stub import BrowserStub
 from training_helpers import digits, digits_cnn, wait_for
 
 import perceptinb as pnb
+from perceptinb.training.control import Control
 from perceptinb.training.minimap import minimap_graph
 from perceptinb.training.notebook import describe_error
 from perceptinb.training.publisher import RateLimiter
 from perceptinb.training.series import BatchSeries, BatchValues, Smoother
 from perceptinb.training.settings import TrainingSettings
+from perceptinb.training.state import RunState
+from perceptinb.widgets.dashboard_parts import DashboardHeader
 from perceptinb.widgets.layer_panels import output_kind
 
 X, Y = digits(200)
@@ -137,6 +142,45 @@ def test_dashboard_panels_after_a_run():
     assert f"ground truth <b>{Y[0]}</b>" in output.caption.value
     output.epoch.value = 1
     assert "Epoch 1" in output.caption.value
+    # The buttons of an ended run are refused with the reason, and change nothing.
+    reply, _ = BrowserStub(dash.header).call("control", action="stop")
+    assert reply["ok"] is False
+    assert reply["error"] == "The run has already ended (complete): there is nothing to stop."
+    assert not live.control.stop_requested
+
+
+def test_dashboard_buttons_pause_resume_and_stop_a_run_through_the_rpc():
+    run = pnb.train(digits_cnn(), X, Y, epochs=10_000, batch_size=8)
+    browser = BrowserStub(run.dashboard.header)
+    try:
+        wait_for(lambda: run.callback.state.step > 0, what="first batch")
+        reply, _ = browser.call("control", action="pause")
+        assert reply["ok"] and reply["result"] == {"action": "pause", "status": "running"}
+        wait_for(lambda: run.status == "paused", what="paused")
+        reply, _ = browser.call("control", action="resume")
+        assert reply["ok"] and reply["result"]["status"] == "paused"
+        wait_for(lambda: run.status == "running", what="running again")
+        reply, _ = browser.call("control", action="restart")
+        assert reply["error"] == ("Call 'control': expected params.action to be one of stop, "
+                                  "pause, resume. Received: action='restart'.")
+        reply, _ = browser.call("control")
+        assert not reply["ok"] and "expected params.action" in reply["error"]
+        assert run.status == "running"  # a refused call changes nothing
+        reply, _ = browser.call("control", action="stop")
+        assert reply["ok"]
+        assert run.wait(timeout=10).status == "stopped"
+        reply, _ = browser.call("control", action="resume")
+        assert reply["error"] == "The run has already ended (stopped): there is nothing to resume."
+    finally:
+        run.stop()
+
+
+def test_dashboard_buttons_before_the_run_starts_are_refused():
+    control = Control()
+    header = DashboardHeader(RunState(), control)
+    reply, _ = BrowserStub(header).call("control", action="pause")
+    assert reply["error"] == "The run has not started yet (pending): there is nothing to pause."
+    assert not control.pause_requested
 
 
 def test_training_panel_edits_settings_and_trains():

@@ -50,7 +50,7 @@ describe("format", () => {
 });
 
 describe("header", () => {
-  it("shows progress with aria-valuenow and sends control messages", () => {
+  it("shows progress with aria-valuenow and calls control over the rpc", () => {
     const { model, el } = mount({ kind: "header", state: running });
     const bar = el.querySelector<HTMLElement>(".pnb-progress")!;
     expect(bar.getAttribute("aria-valuenow")).toBe("11.1");
@@ -61,8 +61,9 @@ describe("header", () => {
     expect(el.querySelector(".pnb-eta")!.textContent).toBe("ETA 1:15");
     const stop = el.querySelector<HTMLButtonElement>(".pnb-stop")!;
     stop.click();
-    expect(model.messages).toEqual([{ kind: "control", action: "stop" }]);
+    expect(model.messages).toEqual([{ kind: "rpc", id: expect.any(Number), method: "control", params: { action: "stop" } }]);
     expect(el.querySelector(".pnb-run-status")!.textContent).toBe("stopping…");
+    model.reply(true, null, model.calls("control")[0].id, { action: "stop", status: "running" });
     expect(stop.disabled).toBe(true);
     model.update("state", { ...running, status: "stopped", message: "Stopped by you." });
     expect(el.querySelector(".pnb-run-status")!.textContent).toBe("stopped");
@@ -76,12 +77,43 @@ describe("header", () => {
     const resume = el.querySelector<HTMLButtonElement>(".pnb-resume")!;
     expect(resume.hidden).toBe(true);
     pause.click();
-    expect(model.messages.at(-1)).toEqual({ kind: "control", action: "pause" });
+    expect(model.calls("control").at(-1).params).toEqual({ action: "pause" });
     model.update("state", { ...running, status: "paused" });
     expect(pause.hidden).toBe(true);
     expect(resume.hidden).toBe(false);
     resume.click();
-    expect(model.messages.at(-1)).toEqual({ kind: "control", action: "resume" });
+    expect(model.calls("control").at(-1).params).toEqual({ action: "resume" });
+  });
+
+  it("shows the kernel's refusal and makes the button usable again", async () => {
+    const { model, el } = mount({ kind: "header", state: running });
+    const pause = el.querySelector<HTMLButtonElement>(".pnb-pause")!;
+    const error = el.querySelector<HTMLElement>(".pnb-dash-error")!;
+    expect(error.hidden).toBe(true);
+    pause.click();
+    expect(el.querySelector(".pnb-run-status")!.textContent).toBe("pausing…");
+    expect(pause.disabled).toBe(true);
+    const refusal = "The run has already ended (complete): there is nothing to pause.";
+    model.reply(false, refusal, model.calls("control")[0].id);
+    await Promise.resolve();
+    expect(error.hidden).toBe(false);
+    expect(error.textContent).toBe(refusal);
+    expect(error.getAttribute("role")).toBe("alert");
+    expect(el.querySelector(".pnb-run-status")!.textContent).toBe("running");
+    expect(pause.disabled).toBe(false);
+    // The next click clears the old refusal.
+    pause.click();
+    expect(error.hidden).toBe(true);
+  });
+
+  it("stops listening when the view closes, a pending call included", async () => {
+    const { model, el } = mount({ kind: "header", state: running });
+    el.querySelector<HTMLButtonElement>(".pnb-stop")!.click();
+    cleanup?.();
+    cleanup = null;
+    expect(model.listenerCount()).toBe(0);
+    await Promise.resolve();
+    expect(el.querySelector(".pnb-dash-header")).toBeNull();
   });
 
   it("disables controls with the reason when the fit blocks the cell", () => {

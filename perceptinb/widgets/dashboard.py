@@ -34,7 +34,7 @@ class Dashboard(widgets.VBox):
 
     def __init__(self, state: Any, control: Any) -> None:
         self.state = state
-        self.header = DashboardHeader(control)
+        self.header = DashboardHeader(state, control)
         # One x scale for every per-epoch chart: [0, epochs] from the start, so lines grow
         # towards the right edge like the progress bar (and it is one message to set).
         self.epoch_scale = bq.LinearScale(min=0.0, allow_padding=False)

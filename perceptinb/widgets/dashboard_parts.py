@@ -5,20 +5,22 @@
 - `LayerPicker`: a minimap of the model; click a layer to see its statistics.
 - `MetricsTable`: headline numbers and a per-class table (the test view).
 
-Each is thin: traits in, small custom messages out. The drawing lives in js/src/dashboard.
+Each is thin: traits in; the header's buttons call the kernel over the one RPC
+(`perceptinb.widgets.rpc`, method ``control``). The drawing lives in js/src/dashboard.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import anywidget
 import traitlets
 
+from perceptinb.training import state as st
 from perceptinb.widgets import assets
+from perceptinb.widgets.rpc import Params, RpcError, RpcWidget, rpc_method
 
-log = logging.getLogger(__name__)
+ACTIONS = ("stop", "pause", "resume")
 
 
 class _Part(anywidget.AnyWidget):
@@ -27,25 +29,41 @@ class _Part(anywidget.AnyWidget):
     kind = traitlets.Unicode("").tag(sync=True)
 
 
-class DashboardHeader(_Part):
-    """Progress and controls. Button clicks arrive as ``{"kind": "control", "action": ...}``."""
+class DashboardHeader(RpcWidget, _Part):
+    """Progress and controls.
+
+    The Stop / Pause / Resume buttons call ``control`` with ``{"action": "stop" | "pause" |
+    "resume"}``. The reply is ``{"action", "status"}`` once the request is handed to the
+    training thread (which honours it between batches), or an error when the run is not live.
+
+    Args:
+        run_state: The run's `RunState` (its status decides whether a control can act).
+        control: The run's `Control`, which the buttons call.
+    """
 
     state = traitlets.Dict().tag(sync=True)
 
-    def __init__(self, control: Any, **kwargs: Any) -> None:
+    def __init__(self, run_state: Any, control: Any, **kwargs: Any) -> None:
         super().__init__(kind="header", **kwargs)
+        self._run_state = run_state
         self._control = control
-        self.on_msg(self._on_message)
 
-    def _on_message(self, _widget: Any, content: Any, _buffers: list[Any]) -> None:
-        if not isinstance(content, dict) or content.get("kind") != "control":
-            log.warning("perceptinb: ignored a malformed dashboard message: %r", content)
-            return
-        action = content.get("action")
-        if action in ("stop", "pause", "resume"):
-            getattr(self._control, action)()  # never blocks: the training thread acts on it
-        else:
-            log.warning("perceptinb: unknown dashboard action %r", action)
+    @rpc_method("control")
+    def _on_control(self, params: Params, _buffers: list[Any]) -> dict[str, str]:
+        action = params.required("action", str)
+        if action not in ACTIONS:
+            raise RpcError(
+                f"Call 'control': expected params.action to be one of {', '.join(ACTIONS)}. "
+                f"Received: action={action!r}."
+            )
+        with self._run_state.lock:
+            status = self._run_state.status
+        if status in st.FINAL_STATUSES:
+            raise RpcError(f"The run has already ended ({status}): there is nothing to {action}.")
+        if status not in st.LIVE_STATUSES:
+            raise RpcError(f"The run has not started yet ({status}): there is nothing to {action}.")
+        getattr(self._control, action)()  # never blocks: the training thread acts on it
+        return {"action": action, "status": status}
 
 
 class LayerPicker(_Part):

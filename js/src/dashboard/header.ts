@@ -1,6 +1,11 @@
-/** The dashboard header: title, status, progress bar, rates and the Stop/Pause/Resume buttons. */
+/**
+ * The dashboard header: title, status, progress bar, rates and the Stop/Pause/Resume buttons.
+ * A button calls the kernel's `control` method over the one RPC (../rpc.ts); a refusal (the run
+ * ended meanwhile) is shown under the header, and the button is usable again.
+ */
+import { Rpc, RpcError } from "../rpc";
 import { clampPercent, formatDuration, formatRate } from "./format";
-import type { AnyModel, HeaderState } from "./types";
+import type { AnyModel, ControlAction, HeaderState } from "./types";
 
 const LIVE = new Set(["running", "paused", "pending"]);
 
@@ -19,16 +24,24 @@ export function renderHeader(model: AnyModel, el: HTMLElement): () => void {
   const status = make(doc, "span", "pnb-run-status");
   const position = make(doc, "span", "pnb-dash-position");
   const spacer = make(doc, "span", "pnb-dash-spacer");
-  const button = (cls: string, text: string, action: string, label: string) => {
+  const rpc = new Rpc(model);
+  const control = (action: ControlAction): void => {
+    pending = action;
+    refused = "";
+    update();
+    rpc.call("control", { action }).catch((err: unknown) => {
+      if (!(err instanceof RpcError) || closed) return;
+      if (pending === action) pending = null;
+      refused = err.message;
+      update();
+    });
+  };
+  const button = (cls: string, text: string, action: ControlAction, label: string) => {
     const b = make(doc, "button", `pnb-btn ${cls}`, text);
     b.type = "button";
     b.title = label;
     b.setAttribute("aria-label", label);
-    b.addEventListener("click", () => {
-      pending = action;
-      model.send({ kind: "control", action });
-      update();
-    });
+    b.addEventListener("click", () => control(action));
     return b;
   };
   const pause = button("pnb-pause", "Pause", "pause", "Pause after the current batch");
@@ -51,12 +64,17 @@ export function renderHeader(model: AnyModel, el: HTMLElement): () => void {
   const elapsed = make(doc, "span", "pnb-elapsed");
   meta.append(percent, rate, eta, elapsed);
   const message = make(doc, "div", "pnb-dash-message");
+  const error = make(doc, "div", "pnb-dash-error");
+  error.setAttribute("role", "alert");
   const note = make(doc, "div", "pnb-dash-note");
-  root.append(top, progress, meta, message, note);
+  root.append(top, progress, meta, message, error, note);
   el.append(root);
 
   // The action the user just asked for, shown until the kernel's state reflects it.
-  let pending: string | null = null;
+  let pending: ControlAction | null = null;
+  // The kernel's reason for refusing the last button, shown until the next click.
+  let refused = "";
+  let closed = false;
 
   function update(): void {
     const s: Partial<HeaderState> = model.get("state") ?? {};
@@ -84,6 +102,8 @@ export function renderHeader(model: AnyModel, el: HTMLElement): () => void {
     elapsed.textContent = el2 ? `elapsed ${el2}` : "";
     message.textContent = s.message ?? "";
     message.hidden = !s.message;
+    error.textContent = refused;
+    error.hidden = !refused;
     note.textContent = [s.note, s.controls_note].filter(Boolean).join(" ");
     note.hidden = !note.textContent;
     const live = st === "running" || st === "paused";
@@ -100,6 +120,8 @@ export function renderHeader(model: AnyModel, el: HTMLElement): () => void {
   update();
   model.on("change:state", update);
   return () => {
+    closed = true;
+    rpc.destroy();
     model.off("change:state", update);
     root.remove();
   };

@@ -2,13 +2,16 @@
  * The sync contract of the dashboard's anywidget parts (Python: perceptinb/widgets/dashboard_parts.py).
  *
  * All three share one bundle and pick their view from the `kind` trait:
- * - "header": trait `state` ({@link HeaderState}, Python → JS); sends `{kind: "control", action}`
- *   with action "stop" | "pause" | "resume".
+ * - "header": trait `state` ({@link HeaderState}, Python → JS); its buttons call the RPC method
+ *   `control` with `{action}` ({@link ControlAction}), answered `{action, status}` or refused with
+ *   the reason (the run ended, or has not started).
  * - "picker": traits `graph` ({@link PickerGraph}, Python → JS) and `selected` (both ways).
  * - "table": trait `table` ({@link TableData}, Python → JS).
  */
 
 export type { AnyModel } from "../anymodel";
+
+export type ControlAction = "stop" | "pause" | "resume";
 
 export type Status = "pending" | "running" | "paused" | "complete" | "stopped" | "diverged" | "failed";
 
