@@ -63,6 +63,7 @@ class Sweep(StreamedUpdates):
         self._pruner = (MedianStopping(objective, mode, grace_epochs=grace) if early_stopping
                         else None)
         self._pruned: set[int] = set()
+        self._stop_asked: set[int] = set()  # trials stop() was called for
         self._slots = 1  # most trials seen running at once (for the ETA)
         self._recorded: dict[int, int] = collections.defaultdict(int)  # epochs sent to the hub
         self._futures: dict[int, Any] = {}
@@ -205,6 +206,7 @@ class Sweep(StreamedUpdates):
                         f"Expected a trial index in [0, {len(self.trials)}). Received: {trial!r}."
                     )
                 targets = [self.trials[trial]] if not self.trials[trial].done else []
+            self._stop_asked.update(t.index for t in targets)
             unsubmitted = [t for t in targets if t.index not in self._futures]
             for t in unsubmitted:
                 self._finish_locally(t, outcome.STOPPED, "Stopped before it started.")
@@ -239,8 +241,10 @@ class Sweep(StreamedUpdates):
             self._completed = as_completed(loop=self.client.loop)
             self._top_up()
             for future in self._completed:
-                self._resolve(future)
-                self._top_up()
+                finished = self._resolve(future)
+                self._top_up()  # first: the next trial should not wait for the hub's write
+                if finished is not None:
+                    self._recorder.finished(finished)
         finally:
             with self._lock:
                 for t in self.trials:  # nothing is ever left running or queued
@@ -297,13 +301,17 @@ class Sweep(StreamedUpdates):
             completed.add(future)
         self._slots = max(self._slots, self._running_count())
 
-    def _resolve(self, future: Any) -> None:
+    def _resolve(self, future: Any) -> Trial | None:
+        """Apply a trial's outcome; returns the trial for the hub, or None if it was done."""
         index = self._key_trial[future.key]
         received = time.time()
         if future.status == "finished":
             result = future.result()
-        elif future.status == "cancelled":
+        elif future.status == "cancelled" and (self._stopping or index in self._stop_asked):
             result = {"status": outcome.STOPPED, "message": "Stopped before it started."}
+        elif future.status == "cancelled":
+            result = {"status": outcome.FAILED,
+                      "message": "Cancelled by Dask: the cluster or the client closed."}
         else:
             exc = future.exception()
             result = {"status": outcome.FAILED, "message": _task_error(exc)}
@@ -311,7 +319,7 @@ class Sweep(StreamedUpdates):
         with self._lock:
             trial = self.trials[index]
             if trial.done:
-                return
+                return None
             self.timings[index].update(received=received, ended=result.get("ended", received))
             if "stream_s" in result:  # time inside the streaming callback, on the worker
                 self.timings[index]["stream_s"] = result["stream_s"]
@@ -329,9 +337,9 @@ class Sweep(StreamedUpdates):
             trial.ended = result.get("ended", received)
             self._record_missing_epochs(trial)
             trial.status = status
-            self._recorder.finished(trial)
             self._changed.notify_all()
         self._notify(trial)
+        return trial
 
     def _finish_locally(self, trial: Trial, status: str, message: str) -> None:
         trial.status, trial.message = status, message
