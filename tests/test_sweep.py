@@ -81,6 +81,7 @@ def test_trials_train_fail_and_diverge_independently(client, data, tmp_path):
     done = sweep.trials[0]
     assert len(done.history["val_loss"]) == 2 and done.epoch == 2
     assert sweep.best is done and done.model().count_params() > 0
+    assert {r["tensorflow_import_s"] > 0 for r in sweep.workers.values()} == {True}
     runs = {r.id: r for r in hub.runs()}
     assert {runs[t.run_id].status for t in sweep.trials} == {"complete", "diverged", "failed"}
     assert hub.history(done.run_id)["val_loss"] == pytest.approx(done.history["val_loss"])

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from perceptinb.sweeps import executor as executors
 from perceptinb.sweeps import trial as outcome
 from perceptinb.sweeps.pruning import MedianStopping, epochs_saved
 from perceptinb.sweeps.record import (
@@ -97,6 +98,12 @@ class Sweep(StreamedUpdates):
     def runs(self) -> list[Trial]:
         """Every trial (a run in the hub when one records the sweep: ``trial.run_id``)."""
         return list(self.trials)
+
+    @property
+    def workers(self) -> dict[str, dict[str, Any]]:
+        """Per worker: its TensorFlow import time and readiness, measured once when it joined
+        (apart from the trials' own figures)."""
+        return executors.warm_reports(self.client)
 
     @property
     def hub(self) -> Any:
