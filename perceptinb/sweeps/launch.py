@@ -54,8 +54,8 @@ def sweep(
         strategy: "grid" or "random".
         executor: None (a local Dask cluster of processes, started once per session), a
             ``distributed.Client``, or a scheduler address.
-        hub: The `pnb.Hub` that records every trial as a run; None: the default hub;
-            False: no recording.
+        hub: The `pnb.Hub` (or hub file path) that records every trial as a run; None: the
+            default hub; False: no recording.
         max_concurrent: At most this many trials at once (default: no limit beyond the
             cluster's own slots).
         objective: The metric that ranks trials (default: "val_loss" with a validation split,

@@ -161,27 +161,19 @@ class HubRecorder(Recorder):
 
     def _keep_weights(self, run_id: int, trial: Trial) -> None:
         """Keep the trained model as a ``.keras`` artifact, so ``hub.canvas(run)`` reopens it."""
-        import os
-        import tempfile
-
+        from perceptinb.files import keras_bytes
         from perceptinb.hub.artifacts import keep_bytes
 
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "model.keras")
-            trial.model().save(path)
-            with open(path, "rb") as handle:
-                data = handle.read()
-        keep_bytes(self.hub.store, run_id, "weights", "model.keras", data)
+        model = trial.model()
+        keep_bytes(self.hub.store, run_id, "weights", "model.keras", keras_bytes(model),
+                   {"name": model.name})
 
 
 def make_recorder(hub: Any, name: str, sweep_id: str) -> Recorder:
-    """`HubRecorder` for a hub (None: the default ``pnb.Hub()``), a plain `Recorder` for False."""
+    """`HubRecorder` for a hub (None: the default ``pnb.Hub()``; a path: that file), a plain
+    `Recorder` for False."""
     if hub is False:
         return Recorder()
-    if hub is None:
-        try:
-            from perceptinb.hub import Hub
-        except ImportError:  # a build without the hub: the trials stay in memory
-            return Recorder()
-        hub = Hub()
-    return HubRecorder(hub, name, sweep_id)
+    from perceptinb.hub.recorder import resolve_hub
+
+    return HubRecorder(resolve_hub(hub), name, sweep_id)
