@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from perceptinb import codec
+from perceptinb.catalog import CATEGORIES, palette_entries
 from perceptinb.preview.channel import detail_message, previews_message
 from perceptinb.preview.summarize import failed, histogram, summarize
 
@@ -123,9 +124,41 @@ def previews_fixture() -> dict[str, Any]:
     }
 
 
+# The palette the JS tests and the dev harness use: a few layers of every category, as the
+# kernel's `palette` trait lists them (category and order from perceptinb.catalog), not the
+# whole Keras list, so a Keras release that adds a layer does not make the fixture stale.
+PALETTE_TYPES = frozenset({
+    "InputLayer", "Dense", "EinsumDense", "Embedding", "Identity",
+    "Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D",
+    "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D",
+    "BatchNormalization", "LayerNormalization", "GroupNormalization",
+    "Dropout", "SpatialDropout2D", "GaussianNoise",
+    "Activation", "ReLU", "Softmax", "LeakyReLU",
+    "LSTM", "GRU", "SimpleRNN", "Bidirectional", "MultiHeadAttention", "Attention",
+    "Flatten", "Reshape", "Permute", "ZeroPadding2D", "UpSampling2D",
+    "Add", "Concatenate", "Multiply", "Average", "Rescaling", "Normalization", "RandomFlip",
+})
+
+
+def palette_fixture() -> dict[str, Any]:
+    """`entries`: the palette trait's entries for `PALETTE_TYPES`; `categories`: every category
+    in the kernel's display order."""
+    entries = [e for e in palette_entries() if e["type"] in PALETTE_TYPES]
+    missing = PALETTE_TYPES - {e["type"] for e in entries}
+    if missing:
+        raise ValueError(
+            f"Expected every PALETTE_TYPES layer in the palette. Missing: {sorted(missing)}"
+        )
+    return {"categories": list(CATEGORIES), "entries": entries}
+
+
 def fixtures() -> dict[str, str]:
     """File name -> text of every fixture file."""
-    files = {"codec.json": {"cases": codec_cases()}, "previews.json": previews_fixture()}
+    files = {
+        "codec.json": {"cases": codec_cases()},
+        "palette.json": palette_fixture(),
+        "previews.json": previews_fixture(),
+    }
     return {name: json.dumps(data, indent=1, sort_keys=True) + "\n" for name, data in files.items()}
 
 

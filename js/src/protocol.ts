@@ -39,7 +39,7 @@ import type { ArrayDescriptor } from "./codec";
 
 /** Trait names, spelled once. */
 export const TRAITS = {
-  graphView: "graph_view",
+  graphView: "_graph_view",
   selected: "selected",
   details: "details",
   palette: "palette",
@@ -48,30 +48,15 @@ export const TRAITS = {
   height: "height",
 } as const;
 
-/** Layer categories; anything else is drawn like "other". */
-export type Category =
-  | "core"
-  | "convolution"
-  | "pooling"
-  | "recurrent"
-  | "attention"
-  | "normalization"
-  | "regularization"
-  | "reshaping"
-  | "merging"
-  | "activation"
-  | "preprocessing"
-  | "input"
-  | "model"
-  | "other";
-
 /** One block of the graph. */
 export interface GraphNode {
   /** Unique id within its graph (== Keras layer name for imported models). */
   id: string;
   /** Keras class name, e.g. "Conv2D". */
   type: string;
-  category: Category | string;
+  /** One of the kernel's categories (perceptinb/catalog.py `CATEGORIES`); the stylesheet draws
+   * one it does not know like "other". */
+  category: string;
   /** Output shape text such as "(None, 26, 26, 8)", or "" when unknown. */
   shape: string;
   /** Parameter count of the layer. */
@@ -172,7 +157,8 @@ export interface FormChoice {
 /** One entry of the `palette` trait. */
 export interface PaletteEntry {
   type: string;
-  category: Category | string;
+  /** As {@link GraphNode.category}; the trait lists entries in the kernel's category order. */
+  category: string;
 }
 
 /** Commands the browser may send. They mirror `Canvas.apply()` on the Python side. */
