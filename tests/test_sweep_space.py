@@ -194,3 +194,23 @@ def test_a_canvas_sweeps_from_its_current_weights_and_training_settings():
     np.testing.assert_array_equal(kernel, canvas.model.get_layer("out").get_weights()[0])
     specs = plan_trials(graph, {"out.units": [2, 3]}, base_settings=base)
     assert [s.settings["batch_size"] for s in specs] == [16, 16]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("ab"), st.integers(1, 12)), max_size=40))
+def test_inbox_never_delivers_a_message_twice_or_out_of_order(stream):
+    """Whatever arrives (repeats, reorderings, gaps, two attempts interleaved), each attempt's
+    messages are delivered once, in increasing order, and the counts add up."""
+    delivered: queue.SimpleQueue = queue.SimpleQueue()
+    client = FakeClient()
+    inbox = TopicInbox(client, {"t": "trial"}, lambda kind, msg, _: delivered.put(msg))
+    for token, seq in stream:
+        client.handlers["t"]((0.0, {"token": token, "seq": seq, "t": time.time()}))
+    inbox.close(drain_s=2)
+    got = [delivered.get_nowait() for _ in range(delivered.qsize())]
+    for token in "ab":
+        seqs = [m["seq"] for m in got if m["token"] == token]
+        assert seqs == sorted(set(seqs))
+    stats = inbox.stats
+    assert stats["messages"] == len(stream)
+    assert stats["duplicates"] + stats["reordered"] == len(stream) - len(got)
