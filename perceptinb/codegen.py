@@ -197,6 +197,10 @@ def _literal(value: Any, imports: set[str] | None = None) -> str:
             Node(value["config"].get("name", ""), value["class_name"], value["config"]), None
         )
         return f"{func}({', '.join(f'{k}={_literal(v)}' for k, v in kwargs.items())})"
+    keras_object = _keras_object(value)
+    if keras_object is not None:
+        args = ", ".join(f"{k}={_literal(v, imports)}" for k, v in value["config"].items())
+        return f"{keras_object}({args})"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_literal(v, imports) for v in value) + "]"
     if isinstance(value, dict):
@@ -204,6 +208,29 @@ def _literal(value: Any, imports: set[str] | None = None) -> str:
     if isinstance(value, str):
         return json.dumps(value)
     return repr(value)
+
+
+# Serialized Keras objects written as the call that makes them: keras.initializers.HeNormal().
+_OBJECT_MODULES = ("keras", "keras.initializers", "keras.regularizers", "keras.constraints")
+
+
+def _keras_object(value: Any) -> str | None:
+    """``keras.initializers.TruncatedNormal`` for a serialized initializer, regularizer,
+    constraint or dtype policy in a config; None for anything else."""
+    if not (
+        isinstance(value, dict)
+        and value.get("module") in _OBJECT_MODULES
+        and isinstance(value.get("class_name"), str)
+        and isinstance(value.get("config"), dict)
+        and not value.get("registered_name")
+    ):
+        return None
+    module = keras
+    for part in value["module"].split(".")[1:]:
+        module = getattr(module, part)
+    if not isinstance(getattr(module, value["class_name"], None), type):
+        return None
+    return f"{value['module']}.{value['class_name']}"
 
 
 def _is_serialized_layer(value: Any) -> bool:
@@ -301,6 +328,9 @@ def _constructor(
         return "layers.Lambda.from_config", {"config": node.settings, "safe_mode": False}
     if node.type in keras_layer_classes() and not node.module:
         func = f"layers.{node.type}"
+    elif imports is not None and _public_keras_hub_layer(cls):
+        imports.add(f"from keras_hub.layers import {cls.__name__}")
+        func = cls.__name__
     elif (node.module or {}).get("registered_name") and keras.saving.get_registered_object(
         node.module["registered_name"]
     ) is cls:
@@ -315,6 +345,14 @@ def _constructor(
             f"Cannot write code for node {node.id!r}: {cls.__name__} is not importable."
         )
     return func, _needed_kwargs(cls, node.settings)
+
+
+def _public_keras_hub_layer(cls: type) -> bool:
+    """Whether `cls` is exported as ``keras_hub.layers.<name>`` (TransformerEncoder...)."""
+    import sys
+
+    hub = sys.modules.get("keras_hub")  # loaded already when one of its layers is in a graph
+    return hub is not None and getattr(hub.layers, cls.__name__, None) is cls
 
 
 def _needed_kwargs(cls: type, settings: dict[str, Any]) -> dict[str, Any]:

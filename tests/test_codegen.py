@@ -108,3 +108,18 @@ def test_trusted_graphs_write_lambda_layers() -> None:
     with pytest.raises(pnb.GraphError, match="'affine'.*trusted=True"):
         untrusted.to_code()
     assert untrusted.to_code(trusted=True) == code
+
+
+def test_initializers_regularizers_and_constraints_are_written_as_calls() -> None:
+    inp = keras.Input((3,), name="x")
+    dense = keras.layers.Dense(
+        2,
+        kernel_regularizer=keras.regularizers.L2(0.01),
+        kernel_constraint="max_norm",
+        bias_initializer=keras.initializers.Constant(0.5),
+        name="dense",
+    )
+    code = check(keras.Model(inp, dense(inp)))
+    assert "kernel_regularizer=keras.regularizers.L2(l2=0.01)" in code
+    assert "bias_initializer=keras.initializers.Constant(value=0.5)" in code
+    assert "'class_name'" not in code
