@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from perceptinb import layer_state
-from perceptinb.catalog import POSITIONAL_MULTI_INPUT, jsonable, resolve_class
+from perceptinb.catalog import POSITIONAL_MULTI_INPUT, UNSAFE_TYPES, jsonable, resolve_class
 from perceptinb.errors import GraphError
 from perceptinb.graph import INPUT_TYPE, MODEL_TYPES, Edge, Graph, Node
 from perceptinb.keras_errors import keras_message
@@ -237,8 +237,9 @@ def _node_from_entry(
             node.children = graph_from_keras(layer, trusted=trusted, live=locked is not None)
             node.settings = {"name": name, "trainable": bool(settings.get("trainable", True))}
         cls = resolve_class(node, trusted=trusted)
-        if locked is not None and module is not None and node.children is None:
-            _check_rebuilds(cls, node)
+        rebuilt_by_keras = module is None and class_name not in UNSAFE_TYPES
+        if locked is not None and not rebuilt_by_keras and node.children is None:
+            _check_rebuilds(cls, node, trusted)
     except GraphError as exc:
         if locked is None:
             raise
@@ -246,11 +247,15 @@ def _node_from_entry(
     return node
 
 
-def _check_rebuilds(cls: type, node: Node) -> None:
-    """Whether a layer from outside ``keras.layers`` is rebuilt by its own config; some are
-    not (a config key its constructor rejects). Keras' own layers always are."""
+def _check_rebuilds(cls: type, node: Node, trusted: bool) -> None:
+    """Whether a layer from outside ``keras.layers`` (or a Lambda) is rebuilt by its own
+    config; some are not (a config key its constructor rejects, a Lambda naming a function
+    that is not registered). Keras' other layers always are."""
+    from keras.src.saving.serialization_lib import SafeModeScope
+
     try:
-        cls.from_config(copy.deepcopy(node.settings))
+        with SafeModeScope(not trusted):
+            cls.from_config(copy.deepcopy(node.settings))
     except Exception as exc:
         raise GraphError(
             f"Block {node.id!r} ({node.type}) cannot be rebuilt from its own config: "
