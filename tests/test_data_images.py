@@ -89,3 +89,14 @@ def test_a_missing_folder_and_a_bad_option_are_data_errors(tmp_path) -> None:
         pnb.data.from_image_folder(tmp_path / "nowhere")
     with pytest.raises(DataError, match="on_bad_files"):
         pnb.data.from_image_folder(tmp_path, on_bad_files="ignore")
+
+
+def test_the_dataset_outlives_its_image_folder_object(digits_folder) -> None:
+    root, _ = digits_folder
+    (root / "2" / "broken.png").write_bytes(b"\x89PNG but not really")
+    with pytest.warns(UserWarning):
+        dataset = pnb.data.from_image_folder(root, image_size=(8, 8)).dataset
+    import gc
+
+    gc.collect()
+    assert sum(int(y.shape[0]) for _, y in dataset.map(lambda x, y: (x / 255, y))) == 15

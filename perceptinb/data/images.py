@@ -2,13 +2,16 @@
 ``keras.utils.image_dataset_from_directory``.
 
 Keras stops a whole training run at the first file it cannot decode, somewhere in the middle of
-an epoch. So every file is decoded once up front: unreadable files are skipped and reported (or
-raise, with ``on_bad_files="error"``), and Keras reads the good ones.
+an epoch. So every file is decoded once up front (about a millisecond per small image):
+unreadable files are skipped and reported (or raise, with ``on_bad_files="error"``), and Keras
+reads the good ones.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -41,7 +44,6 @@ class ImageFolder:
     files: int
     path: Path
     skipped: list[str] = field(default_factory=list)
-    _keepalive: Any = field(default=None, repr=False)
 
     def take(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """The first `n` images and labels as numpy arrays (e.g. a canvas sample)."""
@@ -106,11 +108,12 @@ def from_image_folder(
     import keras
 
     folder = root
-    keepalive = None
     if skipped:
-        # Keras reads whole folders: give it one that links to the good files only.
-        keepalive = tempfile.TemporaryDirectory(prefix="perceptinb-images-")
-        folder = Path(keepalive.name)
+        # Keras reads whole folders: give it one that links to the good files only. The
+        # dataset reads lazily (and datasets derived from it too), so the links stay until the
+        # Python process ends.
+        folder = Path(tempfile.mkdtemp(prefix="perceptinb-images-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
         for name, files in good.items():
             (folder / name).mkdir()
             for i, file in enumerate(files):
@@ -127,7 +130,7 @@ def from_image_folder(
         verbose=False,
     )
     count = sum(len(files) for files in good.values())
-    return ImageFolder(dataset, classes, count, root, skipped, keepalive)
+    return ImageFolder(dataset, classes, count, root, skipped)
 
 
 def _images_in(folder: Path) -> list[Path]:
