@@ -167,3 +167,12 @@ def test_an_infinite_number_is_named(tmp_path) -> None:
     path.write_text("a,y\n1,0\n1e400,1\n")
     with pytest.raises(DataError, match=r"huge\.csv, line 3, column 'a': expected a finite"):
         pnb.data.from_csv(path, target="y")
+
+
+def test_a_semicolon_file_gets_a_hint_and_reads_with_sep(tmp_path) -> None:
+    path = tmp_path / "eu.csv"
+    path.write_text("a;b;y\n1,5;2;0\n3;4;1\n")
+    with pytest.raises(DataError, match="pass sep=';'"):
+        pnb.data.from_csv(path, target="y")
+    table = pnb.data.from_csv(path, target="y", sep=";", categorical=["a"])
+    assert table.categorical == ["a"] and table.numeric == ["b"] and table.y.tolist() == [0, 1]

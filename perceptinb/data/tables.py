@@ -71,6 +71,7 @@ def from_csv(
     *,
     categorical: list[str] | None = None,
     on_bad_rows: str = "error",
+    sep: str = ",",
 ) -> Table:
     """Read a CSV file with a header row into features and a target.
 
@@ -80,6 +81,7 @@ def from_csv(
         categorical: Columns to treat as categories even though they hold numbers (codes).
         on_bad_rows: ``"error"`` raises on the first row with a missing value; ``"skip"`` leaves
             such rows out and lists them in ``Table.skipped``.
+        sep: The column separator (``";"`` for many European exports, ``"\t"`` for TSV).
 
     Raises:
         DataError: naming the file and the column or line: the file cannot be read or is
@@ -92,7 +94,7 @@ def from_csv(
         raise DataError(f"Expected on_bad_rows in {_BAD_ROWS}. Received: {on_bad_rows!r}.")
     source = Path(path).expanduser()
     try:
-        frame = pd.read_csv(source, dtype=str, keep_default_na=True, skipinitialspace=True)
+        frame = pd.read_csv(source, sep=sep, dtype=str, keep_default_na=True, skipinitialspace=True)
     except FileNotFoundError:
         raise DataError(f"{source}: no such file.") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -101,7 +103,17 @@ def from_csv(
         raise DataError(f"{source}: the file has a header but no rows.")
     columns = [str(c) for c in frame.columns]
     if target not in columns:
-        raise DataError(f"{source}: no target column {target!r}. Received columns: {columns}.")
+        hint = next(
+            (
+                f" The header holds {other!r}: pass sep={other!r}."
+                for other in (";", "\t", "|")
+                if other != sep and any(other in c for c in columns)
+            ),
+            "",
+        )
+        raise DataError(
+            f"{source}: no target column {target!r}. Received columns: {columns}.{hint}"
+        )
     unknown = [c for c in categorical or [] if c not in columns]
     if unknown:
         raise DataError(f"{source}: no column(s) {unknown} to treat as categorical.")
