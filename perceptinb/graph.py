@@ -318,9 +318,16 @@ class Graph:
                 yield from node.children.walk(prefix + node.id + "/")
 
     # -- checks ------------------------------------------------------------------------
-    def validate(self) -> None:
-        """Check the structure; raise `GraphError` naming the node or edge at fault."""
-        for nid, node in self.nodes.items():
+    def validate(self, nodes: Iterable[str] | None = None, *, structure: bool = True) -> None:
+        """Check the structure; raise `GraphError` naming the node or edge at fault.
+
+        Args:
+            nodes: Check only these nodes (the ones a command changed); None: every node.
+            structure: Also check the edges, the outputs and that there is no cycle (a
+                command that changed none of them may skip this O(graph) part).
+        """
+        for nid in self.nodes if nodes is None else nodes:
+            node = self.nodes[nid]
             where = f"node {nid!r}"
             if not isinstance(nid, str) or not nid or nid != node.id:
                 raise GraphError(f"Invalid node id {nid!r}: expected a non-empty string.")
@@ -348,6 +355,8 @@ class Graph:
                     node.children.validate()
                 except GraphError as exc:
                     raise GraphError(f"In nested model {nid!r}: {exc}") from None
+        if not structure:
+            return
         slots: set[tuple[str, int]] = set()
         for i, e in enumerate(self.edges):
             for end in (e.src, e.dst):

@@ -235,7 +235,7 @@ export class FakeKernel {
     this.enabled = enabled;
     this.synthetic = synthetic;
     this.delay = delay;
-    this.version = model.get("graph_view")?.version ?? 1;
+    this.version = model.get("_graph_view")?.version ?? 1;
     this.salts = new Map();
     this.log = [];
     this.seq = 0;
@@ -262,12 +262,13 @@ export class FakeKernel {
     else if (method === "set_previews") this.setEnabled(id, !!params.enabled);
     else if (method === "preview_detail") this.answerDetail(id, params.node, params.page ?? 0);
     else if (method === "command") { if (this.commands) this.command(id, params.command ?? {}); }
+    else if (method === "graph") this.reply(id, true, { version: this.version, graph: this.model.get("_graph_view"), details: {} });
     else if (method === "export") this.reply(id, false, null, "The fake kernel cannot export");
     else this.reply(id, false, null, `Unknown method. Received: method=${JSON.stringify(method)}.`);
   }
 
   answerPreviews(id) {
-    const view = this.model.get("graph_view");
+    const view = this.model.get("_graph_view");
     if (!this.enabled) return this.reply(id, true, { version: this.version, items: [], removed: [], enabled: false, synthetic: this.synthetic });
     const { payload, buffers } = previewsPayload(view, this.salts, this.synthetic);
     this.reply(id, true, { version: this.version, ...payload }, null, buffers);
@@ -275,7 +276,7 @@ export class FakeKernel {
 
   setEnabled(id, on) {
     this.enabled = on;
-    const view = this.model.get("graph_view");
+    const view = this.model.get("_graph_view");
     this.version += 1;
     if (on) {
       const { payload, buffers } = previewsPayload(view, this.salts, this.synthetic);
@@ -290,7 +291,7 @@ export class FakeKernel {
   publish(graph, before, changes) {
     this.version += 1;
     graph.version = this.version;
-    this.model.state.graph_view = graph; // the trait snapshot (its change event comes later, if ever)
+    this.model.state._graph_view = graph; // the trait snapshot (its change event comes later, if ever)
     const dirty = new Set();
     const old = new Map(before.nodes.map((n) => [n.id, n]));
     for (const nd of graph.nodes) {
@@ -310,7 +311,7 @@ export class FakeKernel {
   }
 
   command(id, c) {
-    const before = this.model.get("graph_view");
+    const before = this.model.get("_graph_view");
     const g = structuredClone(before);
     const nd = c.node ? g.nodes.find((n) => n.id === c.node) : null;
     const fail = (error) => this.reply(id, false, null, error);
@@ -348,7 +349,7 @@ export class FakeKernel {
   }
 
   answerDetail(id, node, page) {
-    const view = this.model.get("graph_view");
+    const view = this.model.get("_graph_view");
     const nd = view.nodes.find((n) => n.id === node);
     if (!nd) return this.reply(id, false, null, `preview_detail: no node '${node}' in the graph.`);
     if (!this.enabled) return this.reply(id, true, { version: this.version, detail: null });
@@ -423,7 +424,7 @@ const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
  * timing: encoding is the kernel's cost.
  */
 export async function benchPreviews(model, root, rounds = 15) {
-  const view = model.get("graph_view");
+  const view = model.get("_graph_view");
   const msgs = Array.from({ length: rounds + 1 }, (_, i) => {
     const { payload, buffers } = previewsPayload(view, new Map(view.nodes.map((n) => [n.id, i * 0.37])));
     return { msg: { kind: "rpc_push", topic: "update", seq: 1000 + i, data: { version: 1000 + i, previews: payload } }, buffers };

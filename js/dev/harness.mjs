@@ -25,7 +25,7 @@ class FakeModel {
   emit(e, ...args) { for (const cb of [...(this.handlers.get(e) ?? [])]) cb(...args); }
   save_changes() {
     // The kernel pushes the details of the selected node (without a new version).
-    const nd = findNode(this.state.graph_view.nodes, this.state.selected);
+    const nd = findNode(this.state._graph_view.nodes, this.state.selected);
     this.kernel.push({ version: this.kernel.version, details: detailsFor(nd) });
   }
   send(msg, _callbacks, buffers) {
@@ -41,7 +41,7 @@ const make = { ...SAMPLES, ...PREVIEW_SAMPLES }[q.get("sample") ?? "cnn"];
 const n = Number(q.get("n") ?? 800);
 const graph = make(n);
 const model = new FakeModel({
-  graph_view: graph, selected: "", details: {}, palette: PALETTE,
+  _graph_view: graph, selected: "", details: {}, palette: PALETTE,
   read_only: q.get("read_only") === "1", height: Number(q.get("height") ?? 520), locked: q.get("locked") ?? "",
 });
 // ?previews=0: the kernel starts with previews off; ?synthetic=1: a generated sample.

@@ -9,7 +9,7 @@ let el: HTMLElement;
 let cleanup: () => void;
 
 function mount(over: Record<string, unknown> = {}) {
-  model = new FakeModel({ graph_view: cnn(), selected: "", details: {}, palette: PALETTE, read_only: false, locked: "", height: 480, ...over });
+  model = new FakeModel({ _graph_view: cnn(), selected: "", details: {}, palette: PALETTE, read_only: false, locked: "", height: 480, ...over });
   el = document.createElement("div");
   document.body.appendChild(el);
   cleanup = widget.render({ model, el });
@@ -63,11 +63,11 @@ describe("canvas widget", () => {
     g.version = 2;
     g.nodes.push({ ...g.nodes[1], id: "extra" });
     g.edges.push({ src: "dense_1", dst: "extra", src_port: 0, dst_port: 0 });
-    model.update("graph_view", g);
+    model.update("_graph_view", g);
     expect(root().dataset.version).toBe("2");
     expect(root().dataset.blockCount).toBe("9");
     expect(block("extra")).not.toBeNull();
-    model.update("graph_view", cnn()); // version 1: older than what is drawn
+    model.update("_graph_view", cnn()); // version 1: older than what is drawn
     expect(block("extra")).not.toBeNull();
   });
 
@@ -283,7 +283,7 @@ describe("canvas widget", () => {
   });
 
   it("expands a nested model in place", () => {
-    model.update("graph_view", { ...nested(), version: 2 });
+    model.update("_graph_view", { ...nested(), version: 2 });
     expect(root().dataset.blockCount).toBe("9");
     block("encoder").querySelector<HTMLButtonElement>(".pnb-group-toggle")!.click();
     expect(root().dataset.blockCount).toBe("13");

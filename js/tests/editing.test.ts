@@ -12,7 +12,7 @@ let el: HTMLElement;
 let cleanup: () => void;
 
 function mount(graph = cnn()) {
-  model = new FakeModel({ graph_view: graph, selected: "", details: {}, palette: PALETTE, read_only: false, locked: "", height: 480 });
+  model = new FakeModel({ _graph_view: graph, selected: "", details: {}, palette: PALETTE, read_only: false, locked: "", height: 480 });
   el = document.createElement("div");
   document.body.appendChild(el);
   cleanup = widget.render({ model, el });
@@ -312,9 +312,9 @@ describe("adding from the palette", () => {
       el.querySelector<HTMLElement>('.pnb-palette-item[data-type="Dense"]')!.click();
       const cmd = commands().at(-1);
       expect(cmd.op).toBe("add");
-      const g = structuredClone(model.get("graph_view"));
+      const g = structuredClone(model.get("_graph_view"));
       g.nodes.push({ ...g.nodes[1], id, pos: cmd.pos });
-      model.state.graph_view = g;
+      model.state._graph_view = g;
       const changes = { added: [id], removed: [], renamed: {} };
       model.push("update", { version: version() + 1, graph: g, changes });
       expect(block(id)).not.toBeNull();

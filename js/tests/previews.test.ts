@@ -19,7 +19,7 @@ let cleanup: () => void;
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
 async function mount(graph = digits(), answered = true) {
-  model = new FakeModel({ graph_view: graph, selected: "", details: {}, palette: PALETTE, read_only: false, height: 480, locked: "" });
+  model = new FakeModel({ _graph_view: graph, selected: "", details: {}, palette: PALETTE, read_only: false, height: 480, locked: "" });
   kernel = new FakeKernel(model, { delay: -1 });
   el = document.createElement("div");
   document.body.appendChild(el);
@@ -51,9 +51,12 @@ beforeEach(() => {
 afterEach(() => cleanup?.());
 
 describe("thumbnails", () => {
-  it("asks for every preview on render and draws one .pnb-preview per block", async () => {
+  it("asks for the current graph and every preview on render and draws one .pnb-preview per block", async () => {
     await mount(digits(), false);
-    expect(model.messages).toEqual([{ kind: "rpc", id: expect.any(Number), method: "previews", params: {} }]);
+    expect(model.messages).toEqual([
+      { kind: "rpc", id: expect.any(Number), method: "graph", params: {} },
+      { kind: "rpc", id: expect.any(Number), method: "previews", params: {} },
+    ]);
     expect(el.querySelectorAll(".pnb-preview")).toHaveLength(0);
     const h0 = parseFloat(block("conv2d").style.height);
     await answer();

@@ -57,17 +57,38 @@ class PreviewChannel:
         self._data, self._target = data, target
         self._inputs_key = ""  # forces the sample to be picked again
 
-    def refresh(self, graph: Graph, layers: Trace, *, invalidate: bool = False) -> Refresh | None:
-        """Recompute what changed; returns what the refresh did (None if disabled)."""
+    def refresh(
+        self,
+        graph: Graph,
+        layers: Trace,
+        *,
+        invalidate: bool = False,
+        only: list[str] | None = None,
+        incoming_of: dict[str, list[Any]] | None = None,
+    ) -> Refresh | None:
+        """Recompute what changed; returns what the refresh did (None if disabled).
+
+        Args:
+            graph: The current graph.
+            layers: Its trace.
+            invalidate: Forget every result (the weights changed).
+            only: The nodes an edit touched and their descendants, in topological order
+                (see `PreviewEngine.refresh`); ignored when the sample must be picked again.
+            incoming_of: `Graph.incoming_index` of `graph`, when the caller has it.
+        """
         if not self.enabled:
             return None
         if invalidate:
             self.engine.invalidate()
+            only = None
         inputs_key = json.dumps([graph.nodes[n].settings for n in graph.input_ids], default=str)
         if inputs_key != self._inputs_key or self.sample is None:
             self.sample = first_sample(self._data, graph, self._target)
             self._inputs_key = inputs_key
-        self.last = self.engine.refresh(graph, layers, self.sample)
+            only = None
+        self.last = self.engine.refresh(
+            graph, layers, self.sample, only=only, incoming_of=incoming_of
+        )
         return self.last
 
     def set_enabled(self, enabled: bool, graph: Graph, layers: Trace) -> list[str]:

@@ -62,13 +62,24 @@ class PreviewEngine:
         """Every cached activation tensor (for measuring what the previews summarize)."""
         return [t for produced in self._outputs.values() for t in produced]
 
-    def refresh(self, graph: Graph, layers: Trace, sample: Sample) -> Refresh:
+    def refresh(
+        self,
+        graph: Graph,
+        layers: Trace,
+        sample: Sample,
+        *,
+        only: list[str] | None = None,
+        incoming_of: dict[str, list[Any]] | None = None,
+    ) -> Refresh:
         """Bring every node's preview up to date with `graph`, its layers and `sample`.
 
         Args:
             graph: The current graph.
             layers: The symbolic trace of the graph: its layer objects and per-node errors.
             sample: The first sample per input.
+            only: The nodes an edit may have changed (the edited ones and their descendants),
+                in topological order; the others keep their results. None: check every node.
+            incoming_of: `Graph.incoming_index` of `graph`, when the caller has it.
         """
         import keras
 
@@ -78,8 +89,11 @@ class PreviewEngine:
         recomputed = 0
         keys: dict[str, str] = {}
         outputs: dict[str, list[Any]] = {}
-        incoming_of = graph.incoming_index()
-        for node_id in graph.topological_order():
+        if only is not None:
+            keys = {k: v for k, v in self._keys.items() if k in graph.nodes}
+            outputs = {k: v for k, v in self._outputs.items() if k in graph.nodes}
+        incoming_of = incoming_of if incoming_of is not None else graph.incoming_index()
+        for node_id in only if only is not None else graph.topological_order():
             incoming = incoming_of[node_id]
             key = self._key(graph, node_id, layers, sample, [keys.get(e.src, "") for e in incoming])
             keys[node_id] = key
@@ -87,6 +101,7 @@ class PreviewEngine:
                 if node_id in self._outputs:
                     outputs[node_id] = self._outputs[node_id]
                 continue
+            outputs.pop(node_id, None)  # kept from before `only`; a failing node has none
             recomputed += 1
             changed.append(node_id)
             preview, produced = self._evaluate(

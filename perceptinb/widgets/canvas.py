@@ -8,15 +8,19 @@ errors and previews. The browser talks to it over `perceptinb.widgets.rpc`:
   ``export {format}`` (see exports.py); ``previews {}`` -> every thumbnail (see
   preview/channel.py); ``preview_detail {node, page}`` -> the inspector's view;
   ``set_previews {enabled}`` -> ``{version}``.
+  ``graph {}`` -> ``{version, graph, details}``: the whole graph view, for a view that starts.
 - one push per state change, topic ``update``: ``{version, graph?, details?, previews?,
   changes?}``. ``version`` grows by one per update that carries a graph or previews; ``graph``
-  is the `graph_view` of that version (with ``synthetic``, ``can_undo``, ``can_redo``),
-  ``previews`` the thumbnails that changed, ``changes`` the `graph_changes` of an edit. The
-  browser applies it whole. A selection change pushes ``{version, details}`` alone.
+  is a DELTA of the graph view (``{delta: true, nodes: [changed block views], removed,
+  order?, edges_added, edges_removed}``, see canvas_state.py) with ``name``, ``synthetic``,
+  ``can_undo``, ``can_redo``; ``previews`` the thumbnails that changed, ``changes`` the
+  `graph_changes` of an edit. The browser applies it whole. A selection change pushes
+  ``{version, details}`` alone.
 
-The synced traits `graph_view` and `details` hold the same state for a view that starts later
-(and for saved notebooks): ipywidgets delivers trait updates through a promise chain and custom
-messages at once, so live updates ride the push, never the trait.
+The synced trait `_graph_view` holds the whole view as the canvas was created (a view draws it
+at once, then asks ``graph`` for the current one); it is not re-sent per edit, which sent the
+whole graph twice per edit. ipywidgets delivers trait updates through a promise chain and
+custom messages at once, so live updates ride the push, never the trait.
 """
 
 from __future__ import annotations
@@ -33,12 +37,13 @@ from perceptinb.commands import History
 from perceptinb.errors import CommandError
 from perceptinb.files import export_keras, load_graph, save_graph
 from perceptinb.graph import Graph
-from perceptinb.keras_bridge import Trace, build, trace
+from perceptinb.keras_bridge import Trace, build
 from perceptinb.preview.channel import PreviewChannel
 from perceptinb.preview.summarize import Preview
 from perceptinb.widgets import assets
+from perceptinb.widgets.canvas_state import CanvasState, Delta
 from perceptinb.widgets.exports import export_reply
-from perceptinb.widgets.graph_view import build_graph_view, graph_changes, node_details
+from perceptinb.widgets.graph_view import graph_changes, node_details
 from perceptinb.widgets.initial_graph import initial_graph
 from perceptinb.widgets.layer_cache import LayerCache
 from perceptinb.widgets.rpc import Params, Reply, RpcError, RpcWidget, rpc_method
@@ -67,7 +72,10 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
     _esm = assets.esm("canvas")
     _css = assets.css("canvas")
 
-    graph_view = traitlets.Dict().tag(sync=True)
+    # The whole graph view as the canvas was created: a view draws it at once, then asks the
+    # ``graph`` call for the current one. Not re-sent per edit (edits push a delta); Python
+    # reads the current view from the `graph_view` property.
+    _graph_view = traitlets.Dict().tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
     details = traitlets.Dict().tag(sync=True)
     palette = traitlets.List().tag(sync=True)
@@ -98,7 +106,7 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
         self._lock = threading.RLock()
         self._history = History(graph)
         self._layers = LayerCache()
-        self._trace = Trace()
+        self._state = CanvasState(graph, self._layers)
         self._version = 0
         self._refreshing = False
         self._previews = PreviewChannel(sample, target, enabled=previews)
@@ -108,7 +116,20 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
             self.palette = palette_entries()
         self.observe(self._on_selected, names="selected")
         # No view exists yet: the traits carry the first state, a view asks for the previews.
-        self._refresh(push=False)
+        self._previews.refresh(graph, self._trace, incoming_of=self._state.index.incoming)
+        self._version = self._graph_version = 1
+        self._graph_view = self._full_view()
+        self.details = self._details()
+
+    @property
+    def graph_view(self) -> dict[str, Any]:
+        """The whole graph view the browser draws, at the current version (see graph_view.py)."""
+        with self._lock:
+            return self._full_view()
+
+    @property
+    def _trace(self) -> Trace:
+        return self._state.trace
 
     # -- public API ---------------------------------------------------------------------
     @property
@@ -141,7 +162,8 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
         """Set the sample and its label together; returns once the previews are current."""
         with self._lock:
             self._previews.set_data(data, target)
-            self._publish(self._previews.refresh(self._history.graph, self._trace), graph=True)
+            refresh = self._previews.refresh(self._history.graph, self._trace)
+            self._publish(refresh, graph=Delta([]))
 
     @property
     def version(self) -> int:
@@ -192,6 +214,24 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
             changes = graph_changes(before, self._history.graph)
             self._refresh(changes)
             return {"version": self._version, **changes}
+
+    def _refresh(self, changes: dict[str, Any]) -> None:
+        graph = self._history.graph
+        delta = self._state.update(graph, self._history.built)
+        refresh = self._previews.refresh(
+            graph, self._trace, only=delta.retraced, incoming_of=self._state.index.incoming
+        )
+        # The kernel keeps the selection on a renamed block and drops it with a removed one,
+        # inside the same update (no details-only update in between).
+        self._refreshing = True
+        try:
+            if self.selected in changes["renamed"]:
+                self.selected = changes["renamed"][self.selected]
+            elif self.selected and self.selected.split("/")[0] not in graph.nodes:
+                self.selected = ""
+        finally:
+            self._refreshing = False
+        self._publish(refresh, graph=delta, changes=changes)
 
     def undo(self) -> None:
         self.apply({"op": "undo"})
@@ -262,60 +302,51 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
         return f"<perceptinb.Canvas {g.name!r}: {len(g.nodes)} nodes, {len(self.errors)} errors>"
 
     # -- internals ----------------------------------------------------------------------
-    def _refresh(self, changes: dict[str, Any] | None = None, *, push: bool = True) -> None:
-        graph = self._history.graph
-        self._layers.new_pass()
-        self._trace = trace(graph, self._layers)
-        refresh = self._previews.refresh(graph, self._trace)
-        # The kernel keeps the selection on a renamed block and drops it with a removed one,
-        # inside the same update (no details-only update in between).
-        self._refreshing = True
-        try:
-            if changes and self.selected in changes["renamed"]:
-                self.selected = changes["renamed"][self.selected]
-            elif self.selected and self.selected.split("/")[0] not in graph.nodes:
-                self.selected = ""
-        finally:
-            self._refreshing = False
-        self._publish(refresh, graph=True, changes=changes, push=push)
-
     def _publish(
         self,
         refresh: Any = None,
         *,
-        graph: bool = False,
+        graph: Delta | None = None,
         removed: list[str] | None = None,
         changes: dict[str, Any] | None = None,
-        push: bool = True,
     ) -> None:
-        """Sends ONE ordered ``update`` push: the new graph view, the selected block's details
-        and the thumbnails that changed, stamped with the next version (`push` False: only
-        the traits and the version, for the first state)."""
+        """Sends ONE ordered ``update`` push: what changed in the graph view, the selected
+        block's details and the thumbnails that changed, stamped with the next version."""
         update: dict[str, Any] = {}
         buffers: list[Any] = []
         changed = list(refresh.changed) if refresh is not None else []
         gone = [*(refresh.removed if refresh is not None else []), *(removed or [])]
-        if changed or gone or graph:
+        if changed or gone or graph is not None:
             self._version += 1
-            if push:
-                update["previews"] = self._previews.payload(buffers, changed, gone)
+            update["previews"] = self._previews.payload(buffers, changed, gone)
         update["version"] = self._version
-        if graph:
-            view = build_graph_view(
-                self._history.graph, self._trace, self._layers.child_traces, version=self._version
-            )
-            view["synthetic"] = self._previews.synthetic
-            view["can_undo"], view["can_redo"] = self._history.can_undo, self._history.can_redo
-            self.graph_view = update["graph"] = view
+        if graph is not None:
+            # `base`: the version of the graph view this delta applies to; a view holding
+            # another one asks the ``graph`` call for the whole view instead.
+            update["graph"] = {
+                **graph.message(), **self._view_meta(),
+                "version": self._version, "base": self._graph_version,
+            }
+            self._graph_version = self._version
             self.details = update["details"] = self._details()
         if changes is not None:
             update["changes"] = changes
-        if push:
-            self.rpc.push("update", update, buffers)
+        self.rpc.push("update", update, buffers)
+
+    def _view_meta(self) -> dict[str, Any]:
+        return {
+            "name": self._history.graph.name,
+            "synthetic": self._previews.synthetic,
+            "can_undo": self._history.can_undo,
+            "can_redo": self._history.can_redo,
+        }
+
+    def _full_view(self) -> dict[str, Any]:
+        return {**self._state.full_view(self._graph_version), **self._view_meta()}
 
     def _details(self) -> dict[str, Any]:
         path = self.selected
-        return node_details(self._history.graph, path, self.graph_view) if path else {}
+        return node_details(self._history.graph, path, self._state.views) if path else {}
 
     def _on_selected(self, change: dict[str, Any]) -> None:
         if self._refreshing:
@@ -331,6 +362,13 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
         if self.read_only:
             raise RpcError("This canvas is read-only.")
         return self._apply(command)
+
+    @rpc_method("graph")
+    def _call_graph(self, params: Params, buffers: list[Any]) -> dict[str, Any]:
+        """The whole graph view at the current version, for a view that starts."""
+        with self._lock:
+            view, details = self._full_view(), self._details()
+            return {"version": self._version, "graph": view, "details": details}
 
     @rpc_method("export")
     def _call_export(self, params: Params, buffers: list[Any]) -> Reply:

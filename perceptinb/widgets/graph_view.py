@@ -13,7 +13,7 @@ from typing import Any
 from perceptinb.catalog import accepts_several_inputs, category_of
 from perceptinb.commands import input_refusal
 from perceptinb.forms import setting_fields
-from perceptinb.graph import Graph, Node
+from perceptinb.graph import Edge, Graph, Node
 from perceptinb.keras_bridge import Trace
 
 
@@ -71,11 +71,12 @@ def build_graph_view(
         "nodes": [
             node_view(graph, n, result, children, fan_in[n.id]) for n in graph.nodes.values()
         ],
-        "edges": [
-            {"src": e.src, "dst": e.dst, "src_port": e.src_port, "dst_port": e.dst_port}
-            for e in graph.edges
-        ],
+        "edges": [edge_view(e) for e in graph.edges],
     }
+
+
+def edge_view(e: Edge) -> dict[str, Any]:
+    return {"src": e.src, "dst": e.dst, "src_port": e.src_port, "dst_port": e.dst_port}
 
 
 def graph_changes(before: Graph, after: Graph) -> dict[str, Any]:
@@ -114,18 +115,25 @@ def _same_but_name(a: Node, b: Node) -> bool:
     )
 
 
-def node_details(graph: Graph, path: str, view: dict[str, Any]) -> dict[str, Any]:
-    """The `details` trait for the selected node (``group/child`` paths reach nested nodes)."""
+def node_details(graph: Graph, path: str, views: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The `details` trait for the selected node (``group/child`` paths reach nested nodes).
+
+    Args:
+        graph: The graph.
+        path: The node's id, or ``group/child`` for a node inside a nested model.
+        views: The block view of each top-level node, by id (see `node_view`).
+    """
     *groups, leaf = path.split("/")
-    node_views = view["nodes"]
+    node_views = views
     for group_id in groups:
         node = graph.nodes.get(group_id)
-        group_view = next((v for v in node_views if v["id"] == group_id), None)
+        group_view = node_views.get(group_id)
         if node is None or node.children is None or group_view is None or not group_view["group"]:
             return {}
-        graph, node_views = node.children, group_view["group"]["nodes"]
+        graph = node.children
+        node_views = {v["id"]: v for v in group_view["group"]["nodes"]}
     node = graph.nodes.get(leaf)
-    shown = next((v for v in node_views if v["id"] == leaf), None)
+    shown = node_views.get(leaf)
     if node is None or shown is None:
         return {}
     owner = graph.owner(leaf)

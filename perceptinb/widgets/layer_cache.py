@@ -26,6 +26,13 @@ class LayerCache:
         # Traces of nested models: per cached layer key, and per node for the current graph.
         self._nested: dict[tuple[str, str], Trace] = {}
         self.child_traces: dict[str, Trace] = {}
+        # Layers a command already built from a node's new settings, used once by the next
+        # lookup of that node with the same settings: one Keras layer per edit, not two.
+        self._primed: dict[str, Any] = {}
+
+    def prime(self, built: dict[str, Any]) -> None:
+        """Offer layers just built from nodes' settings (`History.built`) for their next lookup."""
+        self._primed = dict(built)
 
     def new_pass(self) -> None:
         """Starts a trace of the whole graph: nested traces are collected again."""
@@ -46,7 +53,10 @@ class LayerCache:
             self._nested[key] = child_trace
             self.child_traces[node.id] = child_trace
         else:
-            layer = with_carried_weights(fresh_layer)(graph, node, inputs)
+            primed = self._primed.pop(node.id, None)
+            usable = primed is not None and not graph.trusted and node.id not in graph.locked
+            provider = (lambda *_: primed) if usable else fresh_layer
+            layer = with_carried_weights(provider)(graph, node, inputs)
         self._layers[key] = layer
         while len(self._layers) > self.size:
             evicted, _ = self._layers.popitem(last=False)

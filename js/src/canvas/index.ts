@@ -329,6 +329,15 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   palette.setEntries(model.get(TRAITS.palette) ?? []);
   draw();
   applyLock();
+  // The trait holds the graph as the canvas was created: ask for the current one (and again
+  // whenever an edit's delta does not fit what is held).
+  const fetchGraph = () =>
+    rpc.call<{ graph: unknown; details: unknown }>("graph").then(
+      ({ result }) => store.whole(result.graph, result.details),
+      () => {}, // the view closed, or the kernel is gone
+    );
+  store.onStale = fetchGraph;
+  fetchGraph();
   // Every thumbnail once; later changes come with the updates.
   rpc.call<PreviewsPayload & { version: number }>("previews").then(
     ({ result, buffers }) => store.allPreviews(result, buffers, Number(result.version) || 0),

@@ -24,6 +24,38 @@ export interface StoreChange {
 
 export type StoreListener = (change: StoreChange) => void;
 
+/** An edit's graph view delta (see perceptinb/widgets/canvas_state.py). */
+interface GraphDelta {
+  delta: true;
+  /** The graph view version this delta applies to. */
+  base: number;
+  nodes?: unknown[];
+  removed?: string[];
+  order?: string[];
+  edges_added?: unknown[];
+  edges_removed?: unknown[];
+}
+
+type EdgeLike = { src: string; dst: string; src_port: number; dst_port: number };
+const edgeKey = (e: EdgeLike) => `${e.src}\u0000${e.dst}\u0000${e.src_port}\u0000${e.dst_port}`;
+
+/**
+ * `view` with an edit's delta applied: changed blocks replaced, removed ones dropped, the node
+ * order taken when given, edges removed and added. Null when the delta is for another base.
+ */
+export function applyGraphDelta(view: GraphView, raw: GraphDelta & Record<string, unknown>, version: number): GraphView | null {
+  if (raw.base !== view.version) return null;
+  const byId = new Map<string, unknown>(view.nodes.map((n) => [n.id, n]));
+  for (const id of raw.removed ?? []) byId.delete(String(id));
+  const fresh = (raw.nodes ?? []) as { id: string }[];
+  for (const n of fresh) if (n && typeof n === "object") byId.set(String(n.id), n);
+  const order = Array.isArray(raw.order) ? raw.order.map(String) : [...byId.keys()];
+  const gone = new Set(((raw.edges_removed ?? []) as EdgeLike[]).map(edgeKey));
+  const edges = [...view.edges.filter((e) => !gone.has(edgeKey(e))), ...((raw.edges_added ?? []) as EdgeLike[])];
+  const { delta: _d, base: _b, nodes: _n, removed: _r, order: _o, edges_added: _a, edges_removed: _e, ...meta } = raw;
+  return normalizeGraphView({ ...view, ...meta, version, nodes: order.map((id) => byId.get(id)).filter(Boolean), edges });
+}
+
 function normalizeChanges(raw: unknown): GraphChanges | null {
   const c = raw as Partial<GraphChanges> | null;
   if (!c || typeof c !== "object") return null;
@@ -38,6 +70,8 @@ export class CanvasStore {
   details: Partial<Details>;
   readonly previews = new PreviewStore();
   private readonly listeners = new Set<StoreListener>();
+  /** Called when a delta does not fit the view held (it missed one): ask for the whole view. */
+  onStale: () => void = () => {};
 
   constructor(view: unknown, details: unknown) {
     this.view = normalizeGraphView(view);
@@ -63,8 +97,12 @@ export class CanvasStore {
     if (!u || typeof u !== "object" || typeof u.version !== "number" || u.version < this.version) return null;
     const change: StoreChange = { version: u.version, graph: false, details: false, previews: [], changes: normalizeChanges(u.changes) };
     if (u.graph && typeof u.graph === "object") {
-      this.view = normalizeGraphView({ ...u.graph, version: u.version });
-      change.graph = true;
+      const raw = u.graph as unknown as GraphDelta & Record<string, unknown>;
+      const next = raw.delta ? applyGraphDelta(this.view, raw, u.version) : normalizeGraphView({ ...u.graph, version: u.version });
+      if (next) {
+        this.view = next;
+        change.graph = true;
+      } else this.onStale();
     }
     if (u.details && typeof u.details === "object") {
       this.details = u.details;
@@ -78,6 +116,15 @@ export class CanvasStore {
   snapshot(rawView: unknown, rawDetails: unknown): StoreChange | null {
     const view = normalizeGraphView(rawView);
     if (view.version <= this.version) return null;
+    this.view = view;
+    if (rawDetails && typeof rawDetails === "object") this.details = rawDetails as Partial<Details>;
+    return this.emit({ version: view.version, graph: true, details: true, previews: [], changes: null });
+  }
+
+  /** The answer to a `graph` call: the whole view, taken unless the one held is as new. */
+  whole(rawView: unknown, rawDetails: unknown): StoreChange | null {
+    const view = normalizeGraphView(rawView);
+    if (view.version <= this.view.version) return null;
     this.view = view;
     if (rawDetails && typeof rawDetails === "object") this.details = rawDetails as Partial<Details>;
     return this.emit({ version: view.version, graph: true, details: true, previews: [], changes: null });
