@@ -100,6 +100,10 @@ def test_sweep_rejects_bad_input_before_any_cluster_starts(monkeypatch):
         pnb.sweep(model, x, y, space={}, hub=False)
     with pytest.raises(ValueError, match="trials must be a positive integer"):
         pnb.sweep(model, x, y, space={"out.units": [2]}, trials=0, hub=False)
+    with pytest.raises(ValueError, match="epochs=0"):
+        pnb.sweep(model, x, y, space={"out.units": [2]}, epochs=0, hub=False)
+    with pytest.raises(ValueError, match="mode='best'"):
+        pnb.sweep(model, x, y, space={"out.units": [2]}, mode="best", hub=False)
     with pytest.raises(ValueError, match="grid needs lists"):
         pnb.sweep(model, x, y, space={"learning_rate": pnb.loguniform(1e-3, 1e-1)}, hub=False)
     with pytest.raises(TypeError, match=r"x\[.a.\] cannot be sent to the Dask workers.*lock"):

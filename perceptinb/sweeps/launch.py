@@ -77,7 +77,11 @@ def sweep(
     """
     graph, base = _source(canvas_or_model)
     if epochs is not None:
+        if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+            raise ValueError(f"epochs must be a positive integer. Received: epochs={epochs!r}.")
         base["epochs"] = epochs
+    if mode not in (None, "min", "max"):
+        raise ValueError(f"mode must be 'min' or 'max'. Received: mode={mode!r}.")
     specs = plan_trials(graph, space, base_settings=base, trials=trials, strategy=strategy,
                         seed=seed)
     if not isinstance(metrics_interval, (int, float)) or not 0 < metrics_interval <= 60:
