@@ -66,6 +66,15 @@ def test_local_cluster_is_started_once_and_reused(client):
     assert set(threads.values()) == {"1"}
 
 
+def test_an_objective_no_trial_reports_is_named(client, data):
+    sweep = pnb.sweep(tiny_model(), *data, space={"hidden.units": [4]}, epochs=1, hub=False,
+                      objective="val_acc")
+    sweep.wait(120)
+    trial = sweep.trials[0]
+    assert trial.status == "complete" and trial.best is None and sweep.best is None
+    assert "'val_acc'" in trial.message and "val_accuracy" in trial.message
+
+
 def test_trials_train_fail_and_diverge_independently(client, data, tmp_path):
     hub = pytest.importorskip("perceptinb.hub").Hub(tmp_path / "hub.sqlite")
     space = {"reshape.target_shape": [[2, 4], [3, 3]], "learning_rate": [0.01, 1e9],

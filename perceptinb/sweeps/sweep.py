@@ -338,6 +338,9 @@ class Sweep(StreamedUpdates):
                 trial.history = result["history"]
                 trial.epoch = int(result.get("epochs_done", trial.epoch))
                 trial.best = best_of(trial.history.get(self.objective), self.mode)
+                if self.objective not in trial.history and trial.history and not trial.message:
+                    trial.message = (f"No {self.objective!r} to rank it by. Expected one of: "
+                                     f"{', '.join(sorted(trial.history))}.")
             trial.weights = result.get("weights")
             trial.worker = result.get("worker", trial.worker)
             trial.started = trial.started or result.get("started")
