@@ -1,20 +1,8 @@
 // Types of dev/fake-previews.mjs (the harness' fake kernel, also used by the tests).
-import type { Details, GraphNode, GraphView, PreviewItem, PreviewsPayload } from "../src/protocol";
+import type { Details, GraphNode, GraphView, PreviewsPayload } from "../src/protocol";
 
-export function toHalf(v: number): number;
-export function float16Bytes(values: ArrayLike<number>): Uint16Array;
-export function parseShape(text: string): number[] | null;
-export function makeItem(
-  nd: GraphNode & { settings?: Record<string, unknown>; tokens?: boolean; preview_error?: string },
-  buffers: DataView[],
-  salt?: number,
-  opts?: { detail?: boolean; page?: number },
-): { item: PreviewItem; values: ArrayLike<number> };
-export function previewsPayload(
-  view: GraphView,
-  salts?: Map<string, number>,
-  synthetic?: boolean,
-): { payload: PreviewsPayload; buffers: DataView[] };
+export { parseShape, previewItem } from "./kernel-previews.mjs";
+export function previewsPayload(view: GraphView, synthetic?: boolean): { payload: PreviewsPayload; buffers: DataView[] };
 export function findNode(nodes: GraphNode[], path: string): GraphNode | null;
 export function detailsFor(nd: GraphNode | null): Partial<Details>;
 export class FakeKernel {

@@ -13,6 +13,7 @@ import base64
 import json
 import math
 import pathlib
+import sys
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,9 @@ from perceptinb import codec
 from perceptinb.catalog import CATEGORIES, palette_entries
 from perceptinb.preview.channel import detail_message, previews_message
 from perceptinb.preview.summarize import failed, histogram, summarize
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from kernel_fixture import kernel_fixture  # noqa: E402  (a sibling file, not a package)
 
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 
@@ -156,6 +160,7 @@ def fixtures() -> dict[str, str]:
     """File name -> text of every fixture file."""
     files = {
         "codec.json": {"cases": codec_cases()},
+        "kernel.json": kernel_fixture(_message),
         "palette.json": palette_fixture(),
         "previews.json": previews_fixture(),
     }

@@ -2,7 +2,8 @@
 // Previews in the widget: thumbnails in blocks, incremental redraws, NaN flags, the toolbar
 // toggle and the inspector, driven by the harness' fake preview kernel.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { digits, FakeKernel, makeItem, previewsPayload, sequence } from "../dev/fake-previews.mjs";
+import { digits, FakeKernel, previewItem, previewsPayload, sequence } from "../dev/fake-previews.mjs";
+import { entryOf } from "../dev/kernel-previews.mjs";
 import { cnn, PALETTE } from "../dev/samples.mjs";
 import widget from "../src/canvas/index";
 import { decodeDetail } from "../src/inspector";
@@ -34,9 +35,9 @@ async function answer(messages = model.messages.splice(0)) {
 }
 
 /** The kernel pushes the previews of `items` in an update of `version`. */
-function pushPreviews(version: number, nodes: Parameters<typeof makeItem>[0][], removed: string[] = [], salt = 0.5) {
+function pushPreviews(version: number, nodes: Parameters<typeof previewItem>[0][], removed: string[] = []) {
   const buffers: DataView[] = [];
-  const items = nodes.map((nd) => makeItem(nd, buffers, salt).item);
+  const items = nodes.map((nd) => previewItem(nd, buffers));
   model.push("update", { version, previews: { items, removed, enabled: true, synthetic: false } }, buffers);
 }
 const calls = (method: string) => model.messages.filter((m) => m.method === method).map((m) => m.params);
@@ -51,6 +52,19 @@ beforeEach(() => {
 afterEach(() => cleanup?.());
 
 describe("thumbnails", () => {
+  it("are the ones Python made for every block of the fake kernel's samples", () => {
+    // js/dev/kernel_fixture.py must list each sample block under its id and shape; a block it
+    // misses would silently get a template of its kind.
+    for (const nd of [...digits().nodes, ...sequence().nodes]) expect(entryOf(nd, true), `${nd.id} ${nd.shape}`).not.toBeNull();
+    const buffers: DataView[] = [];
+    const item = previewItem(digits().nodes[1], buffers);
+    expect(item.node).toBe("conv2d");
+    expect(item.data).toEqual({ buffer: 0, dtype: "uint8", shape: [expect.any(Number), expect.any(Number)] });
+    const next = previewItem(digits().nodes[6], buffers);
+    expect(next.data!.buffer).toBe(1); // re-indexed into the one payload
+    expect(next.data!.dtype).toBe("float16");
+  });
+
   it("asks for the current graph and every preview on render and draws one .pnb-preview per block", async () => {
     await mount(digits(), false);
     expect(model.messages).toEqual([
@@ -99,7 +113,7 @@ describe("thumbnails", () => {
     g.nodes.push(extra);
     g.edges.push({ src: "dense_1", dst: "dense_extra", src_port: 0, dst_port: 0 });
     const buffers: DataView[] = [];
-    const previews = { items: [makeItem(extra, buffers).item], removed: [], enabled: true, synthetic: false };
+    const previews = { items: [previewItem(extra, buffers)], removed: [], enabled: true, synthetic: false };
     model.push("update", { version: 2, graph: g, previews }, buffers);
     expect(preview("dense_extra")!.dataset.version).toBe("2");
     expect(root().dataset.version).toBe("2");
@@ -159,7 +173,7 @@ describe("thumbnails", () => {
     await mount(digits(), false);
     const badge = el.querySelector<HTMLElement>(".pnb-toolbar .pnb-badge-synthetic")!;
     expect(badge.hidden).toBe(true);
-    const { payload, buffers } = previewsPayload(digits(), new Map(), true);
+    const { payload, buffers } = previewsPayload(digits(), true);
     model.push("update", { version: 2, previews: payload }, buffers);
     expect(badge.hidden).toBe(false);
     model.push("update", { version: 3, previews: { items: [], removed: [], enabled: true, synthetic: false } });
@@ -272,7 +286,7 @@ describe("inspector", () => {
     await answer(); // dense's answer
     await answer(late); // conv2d's answer arrives after the selection moved on
     expect(inspector().querySelector<HTMLElement>(".pnb-inspector-view .pnb-preview")!.dataset.kind).toBe("line");
-    pushPreviews(5, [digits().nodes.find((n) => n.id === "dense")!], [], 0.3);
+    pushPreviews(5, [digits().nodes.find((n) => n.id === "dense")!], []);
     expect(model.messages).toEqual([{ kind: "rpc", id: expect.any(Number), method: "preview_detail", params: { node: "dense", page: 0 } }]);
   });
 
