@@ -189,13 +189,17 @@ def run_trial(
     from perceptinb.sweeps.executor import wait_warm
 
     worker = get_worker()
+    stop_event = Event(stop_name)
     wait_warm(worker)
+    if stop_event.is_set():  # stopped while queued or while TensorFlow loaded: do nothing
+        return {"trial": spec["index"], "status": STOPPED, "worker": worker.address,
+                "message": "Stopped before it started."}
     token = uuid.uuid4().hex[:12]
     stream = MetricStream(lambda msg: worker.log_event(topic, msg), spec["index"], token,
                           float(spec.get("metrics_interval", FLUSH_INTERVAL_S)))
     started = time.time()
     stream.message("start", worker=worker.address)
-    watcher = StopWatcher(Event(stop_name))
+    watcher = StopWatcher(stop_event)
     result: dict[str, Any] = {"trial": spec["index"], "token": token, "worker": worker.address,
                               "started": started}
     try:
