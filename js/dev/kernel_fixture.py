@@ -8,7 +8,8 @@ of a deterministic activation of that block's shape.
 Keys are ``"<node id>@<dims>"`` (``"conv2d@6x6x16"``) for the blocks of the fake kernel's sample
 graphs (`digits()` and `sequence()` in fake-previews.mjs, same ids and shapes), and
 ``"*@<kind>"`` templates for any other block (the harness' ResNet50, 800-block graph...), picked
-by the shape's rank, channels and, for feature maps, size. Written by make_fixtures.py into tests/fixtures/kernel.json.
+by the shape's rank, channels and, for feature maps, size. make_fixtures.py writes it into
+tests/fixtures/kernel.json.
 """
 
 from __future__ import annotations
