@@ -1,10 +1,13 @@
 """Screenshots the dev harness in headless Chromium and measures render times.
 
-Run `npm run build` first, then: ../.venv/bin/python dev/shoot.py  (PNGs land in dev/shots/).
+Run `npm run build` first, then: ../.venv/bin/python dev/shoot.py [SCENE ...]  (PNGs land in
+dev/shots/; no scene: all of them). tests/e2e/test_dev_harness_e2e.py runs a few scenes, so the
+harness and its fake kernel keep up with the wire. `PERCEPTINB_CHROMIUM` names another Chromium.
 """
 
 import functools
 import http.server
+import os
 import statistics
 import sys
 import threading
@@ -35,7 +38,8 @@ def main():
     base = f"http://127.0.0.1:{httpd.server_address[1]}/js/dev/harness.html"
     errors = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        chromium = os.environ.get("PERCEPTINB_CHROMIUM", "/usr/bin/chromium")
+        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
         page = browser.new_page(viewport={"width": 1180, "height": 720})
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("console", lambda m: m.type == "error" and "favicon" not in (m.location or {}).get("url", "") and errors.append(m.text))
