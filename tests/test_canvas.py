@@ -14,7 +14,9 @@ import perceptinb as pnb
 
 @pytest.fixture
 def canvas() -> pnb.Canvas:
-    return pnb.Canvas(SMALL_MODELS["sequential_cnn"]())
+    canvas = pnb.Canvas(SMALL_MODELS["sequential_cnn"]())
+    assert len(canvas.previews) == 6  # the previews streamed in after the first paint
+    return canvas
 
 
 def browser_command(canvas: pnb.Canvas, command) -> dict:
@@ -194,7 +196,10 @@ def test_a_new_canvas_pushes_nothing_and_a_view_asks_for_the_previews(monkeypatc
     monkeypatch.setattr(pnb.Canvas, "send", lambda self, content, buffers=None: sent.append(1))
     canvas = pnb.Canvas(SMALL_MODELS["sequential_cnn"]())
     assert sent == []  # no view yet: the traits carry the first state
+    assert len(canvas.previews) == 6  # computed on the background thread, still not pushed
+    assert sent == []
     reply, buffers = BrowserStub(canvas).call("previews")
     result = reply["result"]
     assert result["version"] == canvas.version == canvas.graph_view["version"]
     assert len(result["items"]) == len(buffers) == 6 and result["synthetic"] is True
+    assert result["progress"] == [6, 6]

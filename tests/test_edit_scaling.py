@@ -55,6 +55,7 @@ def test_a_move_resends_one_block_and_recomputes_nothing() -> None:
 
 def test_one_keras_layer_is_built_per_settings_edit(monkeypatch: pytest.MonkeyPatch) -> None:
     canvas = pnb.Canvas(chain(3))
+    assert canvas.preview_stats["recomputed"] == 4  # the canvas' own layers exist, previews too
     built = []
     original = keras.layers.Dense.from_config.__func__
 

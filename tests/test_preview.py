@@ -229,6 +229,7 @@ def test_inspect_is_read_only_with_previews() -> None:
 
 def test_calls_answer_with_binary_buffers_and_details() -> None:
     canvas = pnb.Canvas(SMALL_MODELS["sequential_cnn"](), sample=cnn_sample(), target=[3])
+    assert len(canvas.previews) == 6  # Python waits for the previews that stream in
     browser = BrowserStub(canvas)
     reply, buffers = browser.call("previews")
     result = reply["result"]

@@ -117,6 +117,8 @@ export class PreviewStore {
   version = -1;
   synthetic = false;
   enabled = true;
+  /** `[done, total]` of the previews streaming in after the first paint (done when equal). */
+  progress: [number, number] = [0, 0];
 
   /**
    * Applies the previews of one update (or of the `previews` call when `all`: then nodes not in
@@ -125,6 +127,7 @@ export class PreviewStore {
   apply(msg: Partial<PreviewsPayload>, buffers: readonly (BufferLike | null)[], version: number, all = false): string[] {
     this.version = version;
     this.synthetic = !!msg.synthetic;
+    if (Array.isArray(msg.progress) && msg.progress.length === 2) this.progress = [Number(msg.progress[0]) || 0, Number(msg.progress[1]) || 0];
     if (typeof msg.enabled === "boolean") this.enabled = msg.enabled;
     const changed: string[] = [];
     const items = Array.isArray(msg.items) ? msg.items : [];

@@ -286,6 +286,8 @@ export interface PreviewsPayload {
   enabled: boolean;
   /** The sample is generated, not user data. */
   synthetic: boolean;
+  /** `[done, total]` while the previews stream in after the first paint. */
+  progress?: [number, number];
 }
 
 /** The full-resolution preview of one node, for the inspector. */

@@ -56,6 +56,7 @@ class PreviewChannel:
         """New sample (and label); takes effect at the next `refresh`."""
         self._data, self._target = data, target
         self._inputs_key = ""  # forces the sample to be picked again
+        self.last = None
 
     def refresh(
         self,
@@ -65,6 +66,8 @@ class PreviewChannel:
         invalidate: bool = False,
         only: list[str] | None = None,
         incoming_of: dict[str, list[Any]] | None = None,
+        until: float | None = None,
+        stream: bool = False,
     ) -> Refresh | None:
         """Recompute what changed; returns what the refresh did (None if disabled).
 
@@ -75,6 +78,10 @@ class PreviewChannel:
             only: The nodes an edit touched and their descendants, in topological order
                 (see `PreviewEngine.refresh`); ignored when the sample must be picked again.
             incoming_of: `Graph.incoming_index` of `graph`, when the caller has it.
+            until: A `time.perf_counter` deadline for streaming previews in batches (see
+                `PreviewEngine.refresh`); the stats of a stream's batches add up in `last`.
+            stream: A batch of previews streaming in: one that finds nothing left to do keeps
+                `last` (the stats of what the stream did).
         """
         if not self.enabled:
             return None
@@ -86,10 +93,14 @@ class PreviewChannel:
             self.sample = first_sample(self._data, graph, self._target)
             self._inputs_key = inputs_key
             only = None
-        self.last = self.engine.refresh(
-            graph, layers, self.sample, only=only, incoming_of=incoming_of
+        refresh = self.engine.refresh(
+            graph, layers, self.sample, only=only, incoming_of=incoming_of, until=until
         )
-        return self.last
+        going_on = self.last is not None and not self.last.complete and only is None
+        idle = stream and not refresh.recomputed and not refresh.removed and refresh.complete
+        if not (idle and self.last is not None):
+            self.last = refresh.after(self.last) if going_on else refresh
+        return refresh
 
     def set_enabled(self, enabled: bool, graph: Graph, layers: Trace) -> list[str]:
         """Switches previews on (recomputing them) or off; returns the ids whose preview went."""

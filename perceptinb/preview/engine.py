@@ -37,6 +37,21 @@ class Refresh:
     # Of `seconds`, the time spent inside the layers themselves: the rest is what previews add
     # on top of a plain forward pass (keys, summaries, encoding).
     layer_seconds: float = 0.0
+    # False when the refresh stopped at its deadline or left nodes waiting for upstream ones
+    # (previews streaming in): a later refresh goes on.
+    complete: bool = True
+
+    def after(self, earlier: Refresh) -> Refresh:
+        """This batch of a stream together with the batches before it (stats add up)."""
+        return Refresh(
+            [*earlier.changed, *self.changed],
+            [*earlier.removed, *self.removed],
+            earlier.recomputed + self.recomputed,
+            earlier.seconds + self.seconds,
+            earlier.bytes + self.bytes,
+            earlier.layer_seconds + self.layer_seconds,
+            self.complete,
+        )
 
     @property
     def stats(self) -> dict[str, float]:
@@ -58,6 +73,10 @@ class PreviewEngine:
         """Forget every result, e.g. after training changed the weights."""
         self._weights_epoch += 1
 
+    def progress(self, graph: Graph) -> tuple[int, int]:
+        """``(done, total)``: how many of `graph`'s nodes have a current result."""
+        return sum(1 for nid in graph.nodes if nid in self._keys), len(graph.nodes)
+
     def cached_outputs(self) -> list[Any]:
         """Every cached activation tensor (for measuring what the previews summarize)."""
         return [t for produced in self._outputs.values() for t in produced]
@@ -70,6 +89,7 @@ class PreviewEngine:
         *,
         only: list[str] | None = None,
         incoming_of: dict[str, list[Any]] | None = None,
+        until: float | None = None,
     ) -> Refresh:
         """Bring every node's preview up to date with `graph`, its layers and `sample`.
 
@@ -80,28 +100,33 @@ class PreviewEngine:
             only: The nodes an edit may have changed (the edited ones and their descendants),
                 in topological order; the others keep their results. None: check every node.
             incoming_of: `Graph.incoming_index` of `graph`, when the caller has it.
+            until: A `time.perf_counter` deadline: stop after the node that passes it, so the
+                previews can stream in batches (`Refresh.complete` says whether all are done).
+                A later call goes on where this one stopped.
         """
         import keras
 
         started = time.perf_counter()
         self._layer_seconds = 0.0
         changed: list[str] = []
-        recomputed = 0
-        keys: dict[str, str] = {}
-        outputs: dict[str, list[Any]] = {}
-        if only is not None:
-            keys = {k: v for k, v in self._keys.items() if k in graph.nodes}
-            outputs = {k: v for k, v in self._outputs.items() if k in graph.nodes}
+        recomputed = pending = 0
+        stopped = False
+        # Results are updated in place, so a refresh stopped at `until` keeps what it did.
+        keys, outputs = self._keys, self._outputs
         incoming_of = incoming_of if incoming_of is not None else graph.incoming_index()
         for node_id in only if only is not None else graph.topological_order():
             incoming = incoming_of[node_id]
-            key = self._key(graph, node_id, layers, sample, [keys.get(e.src, "") for e in incoming])
-            keys[node_id] = key
-            if self._keys.get(node_id) == key and node_id in self.previews:
-                if node_id in self._outputs:
-                    outputs[node_id] = self._outputs[node_id]
+            if any(e.src not in keys for e in incoming):
+                # An upstream block was never computed (previews still streaming in): this
+                # one waits for it rather than showing itself as blocked.
+                keys.pop(node_id, None)
+                pending += 1
                 continue
-            outputs.pop(node_id, None)  # kept from before `only`; a failing node has none
+            key = self._key(graph, node_id, layers, sample, [keys[e.src] for e in incoming])
+            if keys.get(node_id) == key and node_id in self.previews:
+                continue
+            keys[node_id] = key
+            outputs.pop(node_id, None)  # a node that fails now has none
             recomputed += 1
             changed.append(node_id)
             preview, produced = self._evaluate(
@@ -110,14 +135,22 @@ class PreviewEngine:
             self.previews[node_id] = preview
             if produced is not None:
                 outputs[node_id] = produced
+            if until is not None and time.perf_counter() > until:
+                stopped = True
+                break
         removed = [nid for nid in self.previews if nid not in graph.nodes]
         for nid in removed:
             del self.previews[nid]
-        self._keys, self._outputs = keys, outputs
+        for gone in [k for k in keys if k not in graph.nodes]:
+            keys.pop(gone)
+            outputs.pop(gone, None)
         self._layers_alive = list(layers.layers.values())
         seconds = time.perf_counter() - started
         payload = sum(self.previews[nid].nbytes for nid in changed)
-        return Refresh(changed, removed, recomputed, seconds, payload, self._layer_seconds)
+        return Refresh(
+            changed, removed, recomputed, seconds, payload, self._layer_seconds,
+            complete=not stopped and not pending,
+        )
 
     def detail(self, node_id: str, page: int, target: Any = None) -> dict[str, Any] | None:
         """Full-resolution preview, histogram and target for the inspector."""

@@ -25,9 +25,11 @@ custom messages at once, so live updates ride the push, never the trait.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import anywidget
@@ -44,9 +46,10 @@ from perceptinb.widgets import assets
 from perceptinb.widgets.canvas_state import CanvasState, Delta
 from perceptinb.widgets.exports import export_reply
 from perceptinb.widgets.graph_view import graph_changes, node_details
-from perceptinb.widgets.initial_graph import initial_graph
+from perceptinb.widgets.initial_graph import initial_graph, model_trace
 from perceptinb.widgets.layer_cache import LayerCache
 from perceptinb.widgets.rpc import Params, Reply, RpcError, RpcWidget, rpc_method
+from perceptinb.widgets.warm_up import WarmUp
 
 
 class Canvas(RpcWidget, anywidget.AnyWidget):
@@ -106,9 +109,12 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
         self._lock = threading.RLock()
         self._history = History(graph)
         self._layers = LayerCache()
-        self._state = CanvasState(graph, self._layers)
-        self._version = 0
+        # First paint first: drawn from the shapes an imported model already has; the canvas'
+        # own layers and the previews follow on a background thread (see warm_up.py).
+        shapes = model_trace(model_or_graph, graph)
+        self._state = CanvasState(graph, self._layers, shapes)
         self._refreshing = False
+        self._viewed = False  # a view asked for the state: streamed previews are pushed
         self._previews = PreviewChannel(sample, target, enabled=previews)
         if not read_only:
             from perceptinb.catalog import palette_entries
@@ -116,16 +122,25 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
             self.palette = palette_entries()
         self.observe(self._on_selected, names="selected")
         # No view exists yet: the traits carry the first state, a view asks for the previews.
-        self._previews.refresh(graph, self._trace, incoming_of=self._state.index.incoming)
         self._version = self._graph_version = 1
         self._graph_view = self._full_view()
         self.details = self._details()
+        rebuild = self._rebuild if shapes is not None else None
+        self._warm_up = WarmUp(self._lock, rebuild, self._stream_previews)
+        self._warm_up.start()
 
     @property
     def graph_view(self) -> dict[str, Any]:
         """The whole graph view the browser draws, at the current version (see graph_view.py)."""
-        with self._lock:
+        with self._ready_lock():
             return self._full_view()
+
+    @contextlib.contextmanager
+    def _ready_lock(self) -> Iterator[None]:
+        """The canvas' lock, once its own layers exist (they are built after the first paint)."""
+        self._warm_up.ready.wait()
+        with self._lock:
+            yield
 
     @property
     def _trace(self) -> Trace:
@@ -140,17 +155,19 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
     @property
     def errors(self) -> dict[str, str]:
         """Error message per node whose layer fails; blocked descendants are not listed."""
-        return dict(self._trace.errors)
+        with self._ready_lock():
+            return dict(self._trace.errors)
 
     @property
     def model(self) -> Any:
         """The current graph as a ``keras.Model``, sharing the canvas' layers and weights."""
-        with self._lock:
+        with self._ready_lock():
             return build(self._history.graph, self._layers)[0]
 
     @property
     def sample(self) -> Any:
         """The first sample per input as numpy arrays (batch of one), keyed by input id."""
+        self._warm_up.finish()
         current = self._previews.sample
         return dict(current.arrays) if current is not None else None
 
@@ -160,7 +177,7 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
 
     def set_sample(self, data: Any, target: Any = None) -> None:
         """Set the sample and its label together; returns once the previews are current."""
-        with self._lock:
+        with self._ready_lock():
             self._previews.set_data(data, target)
             refresh = self._previews.refresh(self._history.graph, self._trace)
             self._publish(refresh, graph=Delta([]))
@@ -172,12 +189,17 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
 
     @property
     def previews(self) -> dict[str, Preview]:
-        """The current preview of every node (an error preview where the layer failed)."""
+        """The current preview of every node (an error preview where the layer failed).
+
+        Blocks until every preview is computed (they stream in after the first paint)."""
+        self._warm_up.finish()
         return self._previews.previews
 
     @property
     def preview_stats(self) -> dict[str, float]:
-        """What the last preview refresh did: ``{"recomputed", "seconds", "bytes"}``."""
+        """What the last preview refresh did: ``{"recomputed", "seconds", "bytes"}`` (all the
+        batches of the first previews together); blocks until they are computed."""
+        self._warm_up.finish()
         last = self._previews.last
         return last.stats if last is not None else {"recomputed": 0, "seconds": 0.0, "bytes": 0}
 
@@ -187,13 +209,13 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
 
     @previews_enabled.setter
     def previews_enabled(self, enabled: bool) -> None:
-        with self._lock:
+        with self._ready_lock():
             removed = self._previews.set_enabled(enabled, self._history.graph, self._trace)
             self._publish(self._previews.last if enabled else None, removed=removed)
 
     def refresh_previews(self) -> None:
         """Recompute every preview with the current weights (e.g. after a training epoch)."""
-        with self._lock:
+        with self._ready_lock():
             refresh = self._previews.refresh(self._history.graph, self._trace, invalidate=True)
             self._publish(refresh)
 
@@ -203,10 +225,11 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
         Raises:
             CommandError: the command is invalid; nothing changed.
         """
+        self._warm_up.finish()  # Python reads preview_stats of this edit alone afterwards
         self._apply(command)
 
     def _apply(self, command: Any) -> dict[str, Any]:
-        with self._lock:
+        with self._ready_lock():
             if self.locked:
                 raise CommandError(self.locked)
             before = self._history.graph
@@ -302,6 +325,24 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
         return f"<perceptinb.Canvas {g.name!r}: {len(g.nodes)} nodes, {len(self.errors)} errors>"
 
     # -- internals ----------------------------------------------------------------------
+    def _rebuild(self) -> None:
+        """The canvas' own layers, after a first paint from the imported model's shapes."""
+        delta = self._state.rebuild()
+        if delta.views:  # the imported shapes were not what the canvas' layers give
+            self._publish(graph=delta, push=self._viewed)
+
+    def _stream_previews(self, until: float | None) -> bool:
+        """One batch of the previews that stream in after the first paint (see warm_up.py)."""
+        refresh = self._previews.refresh(
+            self._history.graph, self._trace, incoming_of=self._state.index.incoming,
+            until=until, stream=True,
+        )
+        if refresh is None:
+            return True
+        if refresh.changed or refresh.removed:
+            self._publish(refresh, push=self._viewed)
+        return refresh.complete
+
     def _publish(
         self,
         refresh: Any = None,
@@ -309,16 +350,25 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
         graph: Delta | None = None,
         removed: list[str] | None = None,
         changes: dict[str, Any] | None = None,
+        push: bool = True,
     ) -> None:
         """Sends ONE ordered ``update`` push: what changed in the graph view, the selected
-        block's details and the thumbnails that changed, stamped with the next version."""
+        block's details and the thumbnails that changed, stamped with the next version (`push`
+        False: nothing, while no view has asked for the state yet)."""
         update: dict[str, Any] = {}
         buffers: list[Any] = []
         changed = list(refresh.changed) if refresh is not None else []
         gone = [*(refresh.removed if refresh is not None else []), *(removed or [])]
+        if not push:
+            # No view has asked for the state yet: the one that does gets all of it then.
+            if graph is not None and graph.views:  # so its `graph` call takes the new view
+                self._version += 1
+                self._graph_version = self._version
+            return
         if changed or gone or graph is not None:
             self._version += 1
             update["previews"] = self._previews.payload(buffers, changed, gone)
+            update["previews"]["progress"] = self._progress()
         update["version"] = self._version
         if graph is not None:
             # `base`: the version of the graph view this delta applies to; a view holding
@@ -332,6 +382,12 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
         if changes is not None:
             update["changes"] = changes
         self.rpc.push("update", update, buffers)
+
+    def _progress(self) -> list[int]:
+        """``[done, total]`` of the previews streaming in (the canvas shows "previews n/N")."""
+        if not self._previews.enabled:
+            return [0, 0]
+        return list(self._previews.engine.progress(self._history.graph))
 
     def _view_meta(self) -> dict[str, Any]:
         return {
@@ -366,30 +422,33 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
     @rpc_method("graph")
     def _call_graph(self, params: Params, buffers: list[Any]) -> dict[str, Any]:
         """The whole graph view at the current version, for a view that starts."""
-        with self._lock:
+        with self._ready_lock():
+            self._viewed = True
             view, details = self._full_view(), self._details()
             return {"version": self._version, "graph": view, "details": details}
 
     @rpc_method("export")
     def _call_export(self, params: Params, buffers: list[Any]) -> Reply:
         fmt = params.required("format", str)
-        with self._lock:
+        with self._ready_lock():
             return export_reply(self, fmt)
 
     @rpc_method("previews")
     def _call_previews(self, params: Params, buffers: list[Any]) -> Reply:
-        """Every thumbnail: a view that starts asks once, later ones come with updates."""
-        with self._lock:
+        """Every thumbnail computed so far: a view that starts asks once, the rest (while they
+        stream in) and later changes come with updates."""
+        with self._ready_lock():
+            self._viewed = True
             out: list[Any] = []
             payload = self._previews.payload(out) if self._previews.enabled else {
                 "items": [], "removed": [], "enabled": False, "synthetic": False}
-            return Reply({"version": self._version, **payload}, out)
+            return Reply({"version": self._version, **payload, "progress": self._progress()}, out)
 
     @rpc_method("preview_detail")
     def _call_preview_detail(self, params: Params, buffers: list[Any]) -> Reply:
         node = params.required("node", str)
         page = params.optional("page", int, 0)
-        with self._lock:
+        with self._ready_lock():
             graph = self._history.graph
             if node not in graph.nodes:
                 raise RpcError(f"preview_detail: no node {node!r} in the graph.")

@@ -85,15 +85,38 @@ class Delta:
 class CanvasState:
     """The current graph with its trace, index and block views."""
 
-    def __init__(self, graph: Graph, layers: LayerCache) -> None:
+    def __init__(self, graph: Graph, layers: LayerCache, shapes: Trace | None = None) -> None:
+        """
+        Args:
+            graph: The graph.
+            layers: The canvas' layer cache.
+            shapes: What an imported, built model already knows (its own layers and output
+                tensors, see `initial_graph.model_trace`), to draw the graph at once; `rebuild`
+                then traces it with the canvas' own layers. None: trace it now.
+        """
         self._layers = layers
         self.graph = graph
         self.index = GraphIndex(graph)
-        layers.new_pass()
-        self.trace: Trace = trace(graph, layers, incoming_of=self.index.incoming)
+        if shapes is None:
+            layers.new_pass()
+            shapes = trace(graph, layers, incoming_of=self.index.incoming)
+        self.trace: Trace = shapes
         self.views: dict[str, dict[str, Any]] = {}
         for nid in graph.nodes:
             self.views[nid] = self._view(nid)
+
+    def rebuild(self) -> Delta:
+        """Trace the whole graph again with the canvas' own layers; returns the views that
+        changed (none when the shapes the canvas started from were right)."""
+        self._layers.new_pass()
+        self.trace = trace(self.graph, self._layers, incoming_of=self.index.incoming)
+        delta = Delta(list(self.index.order))
+        for nid in self.graph.nodes:
+            view = self._view(nid)
+            if view != self.views[nid]:
+                self.views[nid] = view
+                delta.views.append(view)
+        return delta
 
     def update(self, graph: Graph, built: dict[str, Any] | None = None) -> Delta:
         """Move to `graph` (a later or earlier snapshot: an edit, undo or redo).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from perceptinb.graph import INPUT_TYPE, Graph, Node
+from perceptinb.keras_bridge import Trace
 
 
 def initial_graph(source: Any, input_shape: Any, trusted: bool) -> Graph:
@@ -45,6 +46,35 @@ def initial_graph(source: Any, input_shape: Any, trusted: bool) -> Graph:
         "Canvas expects a keras.Model, a perceptinb.Graph or None (with input_shape). "
         f"Received: {type(source).__name__} ({source!r:.60})."
     )
+
+
+def model_trace(model: Any, graph: Graph) -> Trace | None:
+    """The output tensors and layers an imported, built model already has, per node of the
+    `graph` imported from it: the canvas draws them at once instead of building and tracing
+    every layer first (1.5 s on ResNet50, 5x its forward pass). None where that does not apply
+    (nested models, shared layers, locked blocks): the canvas then traces the graph itself.
+    """
+    import keras
+
+    if not isinstance(model, keras.Model) or graph.locked:
+        return None
+    result = Trace()
+    inputs = list(getattr(model, "inputs", None) or [])
+    for nid, node in graph.nodes.items():
+        if node.shares is not None or node.children is not None:
+            return None
+        try:
+            if node.is_input and len(inputs) == 1 and len(graph.input_ids) == 1:
+                tensor = inputs[0]
+                layer = tensor._keras_history.operation  # the InputLayer (no public accessor)
+            else:
+                layer = model.get_layer(nid)
+                tensor = layer.output  # raises for a layer called more than once
+        except Exception:  # anything unexpected: trace the graph the ordinary way
+            return None
+        result.layers[nid] = layer
+        result.outputs[nid] = list(keras.tree.flatten(tensor))
+    return result
 
 
 def _shape_tuple(shape: Any) -> tuple[int, ...]:

@@ -115,7 +115,12 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
     },
     { exports: [exportControls.copyButton, exportControls.exportButton], previewsToggle: previews.toggle, syntheticBadge: previews.badge },
   );
-  stage.el.append(toolbar.el, stage.minimapCanvas, settings.el, status.el);
+  // "previews n/N" while the thumbnails stream in after the first paint.
+  const progress = doc.createElement("div");
+  progress.className = "pnb-preview-progress";
+  progress.setAttribute("role", "status");
+  progress.hidden = true;
+  stage.el.append(toolbar.el, stage.minimapCanvas, settings.el, status.el, progress);
   root.append(palette.el, stage.el);
   el.appendChild(root);
 
@@ -222,7 +227,16 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
       if (c.details) showSettings();
     }
     previews.sync();
+    showProgress();
     root.dataset.version = String(store.version);
+  }
+
+  function showProgress(): void {
+    const [done, total] = store.previews.progress;
+    progress.hidden = !store.previews.enabled || done >= total;
+    progress.textContent = `previews ${done}/${total}`;
+    progress.setAttribute("aria-valuenow", String(done));
+    progress.setAttribute("aria-valuemax", String(total));
   }
 
   /** Selects `id` here and in the kernel, without scrolling or focusing. */
