@@ -389,6 +389,114 @@ print(bad.status, "-", bad.message)""",
     ),
 ]
 
+COMPARE_MODELS = [
+    (
+        "md",
+        """# Compare models: the hub, side-by-side runs, architecture diffs and export
+
+Every training run is recorded in a hub: one SQLite file (`.perceptinb/hub.sqlite` here, or
+`$PERCEPTINB_HUB`) with each run's graph version, settings, per-epoch metrics, test results
+and trained weights. It survives kernel restarts and crashes, and needs no server or account.
+
+This notebook trains three variants of the digits CNN, then compares them.""",
+    ),
+    (
+        "code",
+        """import keras
+from keras import layers
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+import perceptinb as pnb
+
+digits = load_digits()
+x = (digits.images / 16.0).astype("float32")[..., None]
+x_train, x_test, y_train, y_test = train_test_split(x, digits.target, test_size=0.25,
+                                                    random_state=0)
+hub = pnb.Hub()
+
+
+def digits_cnn(filters=16, dense=None, dropout=0.25):
+    keras.utils.set_random_seed(0)
+    blocks = [
+        keras.Input((8, 8, 1), name="image"),
+        layers.Conv2D(filters, 3, padding="same", activation="relu", name="conv"),
+        layers.MaxPooling2D(name="pool"),
+        layers.Flatten(name="flatten"),
+        layers.Dropout(dropout, name="dropout"),
+    ]
+    if dense:
+        blocks.append(layers.Dense(dense, activation="relu", name="hidden"))
+    blocks.append(layers.Dense(10, activation="softmax", name="dense"))
+    return keras.Sequential(blocks, name="digits_cnn")""",
+    ),
+    ("md", "## Three variants, each recorded in the hub"),
+    (
+        "code",
+        """variants = {"small": digits_cnn(8), "wide": digits_cnn(32),
+            "wide + hidden": digits_cnn(32, 64)}
+runs = [pnb.train(model, x_train, y_train, epochs=6, title=name, display=False).wait()
+        for name, model in variants.items()]
+for run in runs:
+    print(run.id, run)""",
+    ),
+    (
+        "md",
+        """Testing on one held-out set stores each result with its run (the hub's Test column).""",
+    ),
+    (
+        "code",
+        """for run in runs:
+    result = run.test(x_test, y_test)
+    print(f"{run.id}: test accuracy {result.metrics['accuracy']:.3f}")""",
+    ),
+    (
+        "md",
+        """## The hub
+
+Sort, filter and search the runs; select several and press **Compare**; **Open** puts a run's
+trained model back in a canvas; **Export** writes it and checks it against Keras.""",
+    ),
+    ("code", "hub"),
+    ("code", "hub.frame()[[\"name\", \"status\", \"params\", \"best_val_loss\", \"best_val_accuracy\"]]"),
+    (
+        "md",
+        """## Side by side
+
+Curves of every metric overlaid (x: epoch, step or wall time; smoothing slider), the settings
+that differ with the best value highlighted, and the architecture diff of the first two models.""",
+    ),
+    (
+        "code",
+        """cmp = pnb.compare(*runs, baseline=runs[0])
+cmp""",
+    ),
+    ("code", "cmp.table"),
+    (
+        "md",
+        """The same test digit through the first two models, block by block (trained weights):""",
+    ),
+    ("code", "cmp.side_by_side(x_test, target=y_test[0])"),
+    (
+        "code",
+        """diff = pnb.compare(runs[1], runs[2]).graph_diff
+print("added:", diff["added"], "changed:", list(diff["changed"]), "params:", diff["params_delta"])""",
+    ),
+    (
+        "md",
+        """## Export the best run to TFLite
+
+Every export loads its own result back and reports the largest difference from Keras on the
+first training samples; int8 calibrates on the training data.""",
+    ),
+    (
+        "code",
+        """best = max(runs, key=lambda r: r.tests[-1].metrics["accuracy"])
+best.export("digits_cnn.tflite", format="tflite", quantize="int8")""",
+    ),
+    ("code", "hub.run(best.id).exported"),
+]
+
 def build(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = KERNELSPEC
@@ -406,6 +514,7 @@ def main() -> None:
     nbformat.write(build(QUICKSTART), HERE / "01-quickstart.ipynb")
     nbformat.write(build(BUILD_FROM_SCRATCH), HERE / "02-build-from-scratch.ipynb")
     nbformat.write(build(TRAIN_AND_TEST), HERE / "03-train-and-test.ipynb")
+    nbformat.write(build(COMPARE_MODELS), HERE / "04-compare-models.ipynb")
 
 
 if __name__ == "__main__":

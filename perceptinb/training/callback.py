@@ -62,6 +62,9 @@ class LiveCallback(keras.callbacks.Callback):
         max_messages_per_second: Cap on widget messages sent to the browser.
         dashboard: Builds the dashboard from ``(state, control)`` the first time it is needed
             (the widget layer hands it in; training imports no widget). ``None``: numbers only.
+        hub: Record the run in this `perceptinb.Hub` (or path); ``None``: ``pnb.Hub()``;
+            ``False``: no recording.
+        keep_weights: Keep the trained model in the hub, so ``hub.canvas(run)`` reopens it.
 
     Example:
         >>> model.fit(x, y, epochs=10, callbacks=[pnb.LiveCallback(probe=(x[:32], y[:32]))])
@@ -79,6 +82,8 @@ class LiveCallback(keras.callbacks.Callback):
         display: bool | None = None,
         max_messages_per_second: float = 10.0,
         dashboard: DashboardFactory | None = None,
+        hub: Any = None,
+        keep_weights: bool = True,
     ) -> None:
         super().__init__()
         if gradients not in (True, False, "auto"):
@@ -102,6 +107,10 @@ class LiveCallback(keras.callbacks.Callback):
         )
         self.view = LiveView(dashboard, self.state, self.control, max_messages_per_second)
         self.interrupts = InterruptHandler(self.control, self._after_cell)
+        from perceptinb.hub.recorder import recorder_for
+
+        # The run's record in the model hub (perceptinb.hub), driven from the hooks below.
+        self.hub_recorder = recorder_for(hub, name=title, keep_weights=keep_weights)
         # Called at each epoch end on the training thread (e.g. canvas thumbnails).
         self.epoch_end_hooks: list[Callable[[], Any]] = []
         self._title_given = bool(title)
@@ -204,16 +213,22 @@ class LiveCallback(keras.callbacks.Callback):
                 RuntimeError("the training thread ended without finishing the run")
             ),
         )
+        if self.hub_recorder is not None:
+            self.hub_recorder.begin(model, self.params)
         self._add_hook_time(t0, "epoch")
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._epoch_index = epoch
         self.recorder.epoch_begin(epoch)
+        if self.hub_recorder is not None:
+            self.hub_recorder.epoch_begin(epoch)
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         # Hot path: runs after every batch, so it only does arithmetic and appends.
         t0 = time.perf_counter()
         self.recorder.batch_end(batch, logs, t0)
+        if self.hub_recorder is not None:
+            self.hub_recorder.batch_end(batch)
         diverged = batch_divergence(logs, self._epoch_index, batch + 1)
         control = self.control
         if diverged:
@@ -257,6 +272,8 @@ class LiveCallback(keras.callbacks.Callback):
                     with state.lock:
                         state.note = f"Thumbnail refresh failed: {type(exc).__name__}: {exc}"
         self.recorder.epoch_done(epoch, complete=not partial)
+        if self.hub_recorder is not None:
+            self.hub_recorder.epoch_end(epoch, logs)
         self._add_hook_time(t0, "epoch")
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
@@ -273,6 +290,9 @@ class LiveCallback(keras.callbacks.Callback):
                             "(EarlyStopping?) set model.stop_training."
                         )
                     state.transition(st.COMPLETE, now=t0)
+            status, message = state.status, state.message
+        if self.hub_recorder is not None:
+            self.hub_recorder.finish(status, message)
         self._add_hook_time(t0, "epoch")
         self._finish()
 

@@ -72,6 +72,8 @@ class Run:
         self._compile_args = compile_args
         self._background = background
         self._views = views
+        # The run's record in the model hub (None with hub=False): see perceptinb.hub.
+        self.hub_recorder = callback.hub_recorder
         self._done_callbacks: list[Callable[[Run], Any]] = []
         self._done_lock = threading.Lock()
         self._done = threading.Event()
@@ -101,6 +103,11 @@ class Run:
     def dashboard(self) -> Any:
         """The live dashboard (built on first use), or None for a run drawn by no widget."""
         return self.callback.dashboard
+
+    @property
+    def id(self) -> int | None:
+        """The run's id in its hub (``pnb.Hub().run(run.id)``), or None when not recorded."""
+        return None if self.hub_recorder is None else self.hub_recorder.run_id
 
     @property
     def done(self) -> bool:
@@ -187,7 +194,27 @@ class Run:
         view = self._views.test(task, metrics, heading) if self._views.test else None
         result = TestResult(task, metrics, predictions, self.epoch, view)
         self.tests.append(result)
+        if self.hub_recorder is not None:
+            self.hub_recorder.add_test(task, metrics, self.epoch)
         return result
+
+    def export(self, path: Any, format: str = "keras", quantize: str | None = None,
+               **kwargs: Any) -> Any:
+        """Export the trained model, load it back and compare it with Keras on the first
+        training samples; recorded in the hub. See `perceptinb.hub.export.export_model`.
+
+        Args:
+            path: The file (``.keras``, ``.tflite``, ``.onnx``) or SavedModel folder.
+            format: "keras", "savedmodel", "tflite" or "onnx".
+            quantize: TFLite only: None, "dynamic", "float16" or "int8" (calibrated on the
+                training data).
+
+        Returns:
+            An `ExportResult` with the path, size and the largest difference from Keras.
+        """
+        from perceptinb.hub.export import export_run
+
+        return export_run(self, path, format, quantize, **kwargs)
 
     # -- display ----------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -276,6 +303,8 @@ def train(
     epoch_end_hooks: list[Any] | None = None,
     views: Views = NO_VIEWS,
     before_start: Callable[[Run], Any] | None = None,
+    hub: Any = None,
+    keep_weights: bool = True,
     **fit_kwargs: Any,
 ) -> Run:
     """Train a Keras model with a live dashboard; returns a `Run` at once (by default).
@@ -302,6 +331,9 @@ def train(
             the default draws nothing.
         before_start: Called with the `Run` once every check passed, just before it starts
             (`Canvas.train` locks the canvas here; pair it with `Run.add_done_callback`).
+        hub: Record the run in this `perceptinb.Hub` (or path); ``None`` (default):
+            ``pnb.Hub()``; ``False``: no recording. ``run.id`` is its id there.
+        keep_weights: Keep the trained model in the hub (``hub.canvas(run.id)`` reopens it).
         **fit_kwargs: Passed on to ``model.fit`` (``shuffle``, ``class_weight``...).
 
     Raises:
@@ -335,7 +367,7 @@ def train(
     compile_args = checked_compile_args(model, optimizer, learning_rate, loss, metrics)
     callback = LiveCallback(
         gradients=gradients, batch_size=data.batch_size, title=title or model.name,
-        display=False, dashboard=views.dashboard,
+        display=False, dashboard=views.dashboard, hub=hub, keep_weights=keep_weights,
     )
     callback.epoch_end_hooks.extend(epoch_end_hooks or [])
     run = Run(
@@ -345,11 +377,27 @@ def train(
     )
     if display if display is not None else (in_kernel() and views.dashboard is not None):
         callback.show()
+    if run.hub_recorder is not None:
+        run.hub_recorder.settings.update(_recorded_settings(data, epochs, fit_kwargs))
+        run.hub_recorder.open(title or model.name, epochs)  # run.id is known from here on
+        # A run that failed never reaches on_train_end: record how it ended all the same.
+        run.add_done_callback(lambda ended: ended.hub_recorder.finish(ended.status,
+                                                                      ended.message))
     if before_start is not None:
         before_start(run)
     _ACTIVE[model] = run
     run._start()
     return run
+
+
+def _recorded_settings(data: Any, epochs: int, fit_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The fit settings a hub keeps with the run (the optimizer and loss come from the model)."""
+    kwargs = data.kwargs
+    settings = {"epochs": epochs, "batch_size": data.batch_size,
+                "validation_split": kwargs.get("validation_split")}
+    settings.update({k: v for k, v in fit_kwargs.items()
+                     if isinstance(v, (bool, int, float, str)) or v is None})
+    return {k: v for k, v in settings.items() if v is not None}
 
 
 def train_canvas(canvas: Any, x: Any, y: Any = None, **kwargs: Any) -> Run:
