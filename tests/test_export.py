@@ -103,14 +103,12 @@ def test_bad_requests_are_refused_before_anything_is_written(tmp_path: Path) -> 
 
 
 def test_canvas_export_checks_on_the_canvas_sample(tmp_path: Path) -> None:
-    from perceptinb.hub.export import export_canvas
     from perceptinb.widgets.canvas import Canvas
 
     canvas = Canvas(_conv(), sample=_samples())
-    result = export_canvas(canvas, tmp_path / "c.tflite", "tflite")
+    result = canvas.export(tmp_path / "c.tflite", "tflite")
     assert result.samples == 1 and result.max_abs_diff <= 1e-5
     with pytest.raises(ValueError, match="pass representative=x"):
-        export_canvas(canvas, tmp_path / "q.tflite", "tflite", "int8")
-    int8 = export_canvas(canvas, tmp_path / "q.tflite", "tflite", "int8",
-                         representative=_samples())
+        canvas.export(tmp_path / "q.tflite", "tflite", "int8")
+    int8 = canvas.export(tmp_path / "q.tflite", "tflite", "int8", representative=_samples())
     assert int8.max_abs_diff <= 0.1

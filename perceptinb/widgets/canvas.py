@@ -290,6 +290,16 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
         """Save `model` (architecture and weights) as a ``.keras`` file, atomically."""
         return export_keras(self.model, path)
 
+    def export(self, path: str | os.PathLike[str], format: str = "keras",
+               quantize: str | None = None, **kwargs: Any) -> Any:
+        """Export the model (``"keras"``, ``"savedmodel"``, ``"tflite"`` or ``"onnx"``; TFLite
+        `quantize`: None, "dynamic", "float16" or "int8" with ``representative=x``), load it
+        back and compare it with Keras on the canvas' sample. See
+        `perceptinb.hub.export.export_model`; returns an `ExportResult`."""
+        from perceptinb.hub.export import export_canvas
+
+        return export_canvas(self, path, format, quantize, **kwargs)
+
     def train(self, x: Any, y: Any = None, **kwargs: Any) -> Any:
         """Train this canvas' model with a live dashboard; returns a `perceptinb.training.Run`.
 
