@@ -99,3 +99,14 @@ def test_shared_and_nested_models_are_traced_before_the_first_paint() -> None:
     canvas = pnb.Canvas(SMALL_MODELS["multi_io_shared_nested"]())
     assert canvas._warm_up.ready.is_set()  # no rebuild to wait for
     assert {n["id"] for n in canvas._graph_view["nodes"]} == set(canvas.graph.nodes)
+
+
+def test_a_big_graph_without_shapes_is_drawn_first_and_its_shapes_follow(monkeypatch) -> None:
+    from perceptinb.widgets import canvas as canvas_module
+
+    monkeypatch.setattr(canvas_module, "FIRST_PAINT_TRACE_LIMIT", 3)
+    canvas = pnb.Canvas(pnb.Graph.from_keras(SMALL_MODELS["sequential_cnn"]()))
+    first = {n["id"]: n["shape"] for n in canvas._graph_view["nodes"]}
+    assert len(first) == 6
+    assert {n["id"]: n["shape"] for n in canvas.graph_view["nodes"]}["conv"] == "(None, 6, 6, 4)"
+    assert canvas.errors == {}

@@ -51,6 +51,10 @@ from perceptinb.widgets.layer_cache import LayerCache
 from perceptinb.widgets.rpc import Params, Reply, RpcError, RpcWidget, rpc_method
 from perceptinb.widgets.warm_up import WarmUp
 
+# Graphs up to this many nodes (without a model's own shapes) are traced before the first
+# paint, so small canvases draw with shapes at once; bigger ones draw first, shapes follow.
+FIRST_PAINT_TRACE_LIMIT = 64
+
 
 class Canvas(RpcWidget, anywidget.AnyWidget):
     """A Keras model drawn as layer blocks in a notebook cell, editable through commands.
@@ -112,6 +116,8 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
         # First paint first: drawn from the shapes an imported model already has; the canvas'
         # own layers and the previews follow on a background thread (see warm_up.py).
         shapes = model_trace(model_or_graph, graph)
+        if shapes is None and len(graph.nodes) > FIRST_PAINT_TRACE_LIMIT:
+            shapes = Trace()  # drawn without shapes at first: tracing a big graph takes seconds
         self._state = CanvasState(graph, self._layers, shapes)
         self._refreshing = False
         self._viewed = False  # a view asked for the state: streamed previews are pushed
@@ -126,8 +132,8 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
         self._graph_view = self._full_view()
         self.details = self._details()
         rebuild = self._rebuild if shapes is not None else None
+        # Started by the first view's calls, or by Python when it needs the layers.
         self._warm_up = WarmUp(self._lock, rebuild, self._stream_previews)
-        self._warm_up.start()
 
     @property
     def graph_view(self) -> dict[str, Any]:
@@ -138,7 +144,7 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
     @contextlib.contextmanager
     def _ready_lock(self) -> Iterator[None]:
         """The canvas' lock, once its own layers exist (they are built after the first paint)."""
-        self._warm_up.ready.wait()
+        self._warm_up.wait_ready()
         with self._lock:
             yield
 
@@ -332,14 +338,20 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
 
     def __repr__(self) -> str:
         g = self._history.graph
-        return f"<perceptinb.Canvas {g.name!r}: {len(g.nodes)} nodes, {len(self.errors)} errors>"
+        # Never waits for the canvas' own layers: Jupyter asks for this while displaying it.
+        errors = len(self._trace.errors) if self._warm_up.ready.is_set() else "?"
+        return f"<perceptinb.Canvas {g.name!r}: {len(g.nodes)} nodes, {errors} errors>"
 
     # -- internals ----------------------------------------------------------------------
     def _rebuild(self) -> None:
-        """The canvas' own layers, after a first paint from the imported model's shapes."""
-        delta = self._state.rebuild()
-        if delta.views:  # the imported shapes were not what the canvas' layers give
-            self._publish(graph=delta, push=self._viewed)
+        """The canvas' own layers, after a first paint from the imported model's shapes. The
+        trace runs without the lock (nothing can edit before the layers exist), so a view's
+        calls are answered meanwhile."""
+        full = self._state.trace_all()
+        with self._lock:
+            delta = self._state.adopt(full)
+            if delta.views:  # the shapes drawn first were not what the canvas' layers give
+                self._publish(graph=delta, push=self._viewed)
 
     def _stream_previews(self, until: float | None) -> bool:
         """One batch of the previews that stream in after the first paint (see warm_up.py)."""
@@ -432,7 +444,8 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
     @rpc_method("graph")
     def _call_graph(self, params: Params, buffers: list[Any]) -> dict[str, Any]:
         """The whole graph view at the current version, for a view that starts."""
-        with self._ready_lock():
+        self._warm_up.start()  # the view has drawn: the layers and previews may follow
+        with self._lock:
             self._viewed = True
             view, details = self._full_view(), self._details()
             return {"version": self._version, "graph": view, "details": details}
@@ -447,7 +460,8 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
     def _call_previews(self, params: Params, buffers: list[Any]) -> Reply:
         """Every thumbnail computed so far: a view that starts asks once, the rest (while they
         stream in) and later changes come with updates."""
-        with self._ready_lock():
+        self._warm_up.start()
+        with self._lock:
             self._viewed = True
             out: list[Any] = []
             payload = self._previews.payload(out) if self._previews.enabled else {

@@ -105,11 +105,16 @@ class CanvasState:
         for nid in graph.nodes:
             self.views[nid] = self._view(nid)
 
-    def rebuild(self) -> Delta:
-        """Trace the whole graph again with the canvas' own layers; returns the views that
-        changed (none when the shapes the canvas started from were right)."""
+    def trace_all(self) -> Trace:
+        """A trace of the whole graph with the canvas' own layers (changes no state, so it can
+        run while the canvas answers calls)."""
         self._layers.new_pass()
-        self.trace = trace(self.graph, self._layers, incoming_of=self.index.incoming)
+        return trace(self.graph, self._layers, incoming_of=self.index.incoming)
+
+    def adopt(self, full: Trace) -> Delta:
+        """Take `full` (from `trace_all`) as the trace; returns the views that changed (none
+        when the shapes the canvas started from were right)."""
+        self.trace = full
         delta = Delta(list(self.index.order))
         for nid in self.graph.nodes:
             view = self._view(nid)

@@ -1,8 +1,10 @@
 """A new canvas' slow start, off the cell's thread: first paint first, previews after.
 
 `pnb.Canvas(model)` returns as soon as the graph can be drawn (from the shapes an imported model
-already has). A background thread then builds the canvas' own layers and computes the previews
-in short batches, in topological order, each batch pushed to the browser as it finishes.
+already has). Once a view has drawn it and asks for the rest (or Python asks for something that
+needs it), a background thread builds the canvas' own layers and computes the previews in short
+batches, in topological order, each batch pushed to the browser as it finishes. Starting only
+then keeps the thread from competing with the first paint for the interpreter.
 
 Why a thread: in Jupyter a busy cell blocks comm message handling, so work done in the cell
 would hold back the first paint. Every step runs under the canvas' lock, and the lock is let
@@ -30,7 +32,8 @@ class WarmUp:
 
     Args:
         lock: The canvas' lock, held for each step.
-        rebuild: Builds the canvas' own layers (None: nothing to build).
+        rebuild: Builds the canvas' own layers, taking the lock itself only to adopt them
+            (None: nothing to build).
         step: Computes previews until the `time.perf_counter` deadline it gets (None: all of
             them) and publishes them; returns whether every preview is done.
     """
@@ -49,14 +52,25 @@ class WarmUp:
             self.ready.set()
         self.done = threading.Event()  # and every preview is computed
         self._thread = threading.Thread(target=self._run, name="perceptinb-canvas", daemon=True)
+        self._started = False
+        self._start_lock = threading.Lock()
 
     def start(self) -> None:
-        self._thread.start()
+        """Starts the thread (once; later calls do nothing)."""
+        with self._start_lock:
+            if not self._started:
+                self._started = True
+                self._thread.start()
+
+    def wait_ready(self) -> None:
+        """Block until the canvas' own layers exist (starting the work if needed)."""
+        self.start()
+        self.ready.wait()
 
     def finish(self) -> None:
         """Block until the layers are built, then compute the previews left, here and now
         (scripts and tests keep the synchronous contract)."""
-        self.ready.wait()
+        self.wait_ready()
         if self.done.is_set():
             return
         with self._lock:
@@ -66,8 +80,7 @@ class WarmUp:
     def _run(self) -> None:
         try:
             if self._rebuild is not None:
-                with self._lock:
-                    self._rebuild()
+                self._rebuild()
         except Exception:  # never leave waiters hanging; the error shows on the blocks
             log.exception("perceptinb: building the canvas' layers failed")
         finally:

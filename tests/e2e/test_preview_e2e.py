@@ -96,3 +96,38 @@ def test_thumbnails_follow_edits(lab_page, lab_server):
     lab.set_theme(page, "dark")
     lab.screenshot(page, "previews-dark", canvas)
     lab.set_theme(page, "light")
+
+
+def test_blocks_first_then_previews_stream_in_with_progress(lab_page, lab_server):
+    """ResNet50: every block is drawn from the model's own shapes before any preview exists
+    (the kernel's previews are held back here), "previews 0/177" shows, then the thumbnails
+    stream in and the counter goes away when all are there."""
+    page = lab_page
+    lab.write_notebook(lab_server.root_dir, "stream.ipynb", [
+        "import keras\nimport perceptinb as pnb\n"
+        "from perceptinb.widgets.warm_up import WarmUp\n"
+        "model = keras.applications.ResNet50(weights=None)\n"
+        "start, WarmUp.start = WarmUp.start, lambda self: None  # hold the previews back",
+        "canvas = pnb.Canvas(model, height=500)\ncanvas",
+    ])
+    lab.open_notebook(page, lab_server, "stream.ipynb")
+    assert lab.run_all_cells(page, timeout=300) is True
+    canvas = page.locator(".pnb-canvas").first
+    n_blocks = 177
+    page.wait_for_function(
+        "([el, n]) => { const p = el.querySelector('.pnb-preview-progress');"
+        " return el.querySelectorAll('.pnb-block').length === n && p && !p.hidden; }",
+        arg=[canvas.element_handle(), n_blocks],
+    )
+    assert canvas.locator(".pnb-preview-progress").text_content() == f"previews 0/{n_blocks}"
+    assert canvas.locator(".pnb-preview").count() == 0
+    lab.screenshot(page, "previews-streaming", canvas)
+    lab.run_cell(page, "WarmUp.start = start\ncanvas._warm_up.start()")
+    page.wait_for_function(
+        "(el) => el.querySelector('.pnb-preview-progress').hidden"
+        " && el.querySelector('.pnb-block[data-node-id=predictions] .pnb-preview')",
+        arg=canvas.element_handle(), timeout=120_000,
+    )
+    assert lab.run_cell(page, "print(len(canvas.previews))").strip() == str(n_blocks)
+    lab.screenshot(page, "previews-streamed", canvas)
+    lab.assert_no_cell_errors(page)
