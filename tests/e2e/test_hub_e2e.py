@@ -124,3 +124,43 @@ def test_hub_of_1000_runs_and_compare_of_20_runs_draw_fast(lab_page, lab_server)
           f"compare 20 runs x 100 epochs drawn in {compare_seconds:.2f} s (target 1 s)")
     # Generous bounds: the shared machine is noisy; benchmarks/hub.py reports the ratios.
     assert hub_seconds < 5 and compare_seconds < 5
+
+
+LIVE = """
+import keras, numpy as np, perceptinb as pnb
+live_hub = pnb.Hub("hub-e2e-live.sqlite")
+rng = np.random.default_rng(0)
+xs = rng.random((4096, 8)).astype("float32")
+ys = (xs.sum(axis=1) > 4).astype("int32")
+net = keras.Sequential([keras.Input((8,)), keras.layers.Dense(64, activation="relu"),
+                        keras.layers.Dense(2, activation="softmax")], name="live")
+"""
+
+_JS_CHIP = """() => {
+  const chip = document.querySelector('.pnb-hub-row[data-run-id="1"] .pnb-chip');
+  return chip ? chip.textContent : null;
+}"""
+
+
+def test_a_running_run_updates_live_in_the_hub(lab_page, lab_server):
+    page = lab_page
+    lab.write_notebook(lab_server.root_dir, "hub-e2e-live.ipynb", [LIVE])
+    lab.open_notebook(page, lab_server, "hub-e2e-live.ipynb")
+    assert lab.run_all_cells(page) is True
+    lab.run_cell(page, "live_hub")
+    page.wait_for_selector(".pnb-hub[data-ready]")
+    lab.run_cell(page, "run = pnb.train(net, xs, ys, epochs=30, hub=live_hub, display=False)")
+    page.wait_for_function(f"() => /^running \\d+%$/.test(({_JS_CHIP})() || '')", timeout=60_000)
+    seen = set()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        text = page.evaluate(_JS_CHIP)
+        seen.add(text)
+        if text == "complete":
+            break
+        time.sleep(0.25)
+    running = sorted(t for t in seen if t and t.startswith("running"))
+    assert "complete" in seen, seen
+    assert len(running) >= 2, f"the percent should move while training: {seen}"
+    lab.screenshot(page, "hub-live", page.locator(".pnb-hub").last)
+    lab.assert_no_cell_errors(page)
