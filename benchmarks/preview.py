@@ -4,6 +4,9 @@ Prints, from one process with interleaved runs (medians; the machine is noisy):
 - full preview (compute + summarize + encode) / plain ``model(x)``: target <= 1.3
 - editing the last Dense: nodes recomputed (target <= 2) and time / full preview (<= 0.1)
 - total preview payload (target <= 2 MB) against the raw activations (~148 MB)
+- ``pnb.Canvas(ResNet50)`` returning (first paint; previews follow on a thread) / ``model(x)``:
+  target <= 2.5
+Previews run on the numpy summary path (layer by layer, eager); there is no fused path yet.
 Run: ``make bench`` (or ``python benchmarks/preview.py``).
 """
 
@@ -42,6 +45,13 @@ def main() -> None:
         overhead.append((full[-1] - last.layer_seconds) / last.layer_seconds)
     assert canvas.preview_stats["recomputed"] == len(canvas.graph.nodes)
 
+    created = []
+    for _ in range(PAIRS):
+        started = time.perf_counter()
+        fresh = pnb.Canvas(model, sample=x)
+        created.append(time.perf_counter() - started)
+        assert fresh.previews  # its previews finish before the next one starts
+
     edits, recomputed = [], []
     for i in range(PAIRS):
         canvas.apply({"op": "set", "node": "predictions", "key": "units", "value": 10 + i % 2})
@@ -50,7 +60,7 @@ def main() -> None:
 
     payload = sum(p.nbytes for p in canvas.previews.values())
     raw = sum(int(np.prod(t.shape)) * 4 for t in canvas._previews.engine.cached_outputs())
-    f, p, e = (statistics.median(v) for v in (forward, full, edits))
+    f, p, e, c = (statistics.median(v) for v in (forward, full, edits, created))
     rows = [
         ("plain model(x), s", f, ""),
         ("full preview, s", p, ""),
@@ -59,10 +69,11 @@ def main() -> None:
         ("edit last Dense: nodes recomputed", max(recomputed), "<= 2"),
         ("edit last Dense / full preview", e / p, "<= 0.1"),
         ("preview payload, MB", payload / 1e6, "<= 2"),
+        ("pnb.Canvas(ResNet50) returns / model(x)", c / f, "<= 2.5"),
         ("raw activations, MB", raw / 1e6, "(~148)"),
         ("payload / raw activations", payload / raw, ""),
     ]
-    print(f"ResNet50 224x224, {PAIRS} interleaved pairs, medians")
+    print(f"ResNet50 224x224, {PAIRS} interleaved pairs, medians; preview path: numpy")
     for label, value, target in rows:
         print(f"  {label:<36}{value:>10.3f}  {target}")
 
