@@ -260,6 +260,7 @@ def _disconnect(graph: Graph, cmd: dict[str, Any], built: dict[str, Any]) -> Non
 
 def _set(graph: Graph, cmd: dict[str, Any], built: dict[str, Any]) -> None:
     node_id = _existing(graph, cmd, "node")
+    _refuse_locked(graph, node_id)
     key, value = cmd["key"], cmd["value"]
     if not isinstance(key, str) or not key:
         raise CommandError(f"'key' must be a setting name. Received: {_short(key)}.")
@@ -305,8 +306,19 @@ def _validated_config(
         ) from None
 
 
+def _refuse_locked(graph: Graph, node_id: str) -> None:
+    """A block a live import locked runs the model's own layer: new settings would not reach it."""
+    owner = graph.owner(node_id).id
+    if owner in graph.locked:
+        raise CommandError(
+            f"Block {node_id!r} is drawn from the live model and cannot be edited: "
+            f"{graph.locked[owner]}"
+        )
+
+
 def _rename(graph: Graph, cmd: dict[str, Any], built: dict[str, Any]) -> None:
     old = _existing(graph, cmd, "node")
+    _refuse_locked(graph, old)
     new = _new_id(graph, cmd["name"], None)
     mapping = {old: new}
 

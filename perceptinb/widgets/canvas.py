@@ -41,6 +41,7 @@ from perceptinb.files import export_keras, load_graph, save_graph
 from perceptinb.graph import Graph
 from perceptinb.keras_bridge import Trace, build
 from perceptinb.preview.channel import PreviewChannel
+from perceptinb.preview.engine import BLOCKED
 from perceptinb.preview.summarize import Preview
 from perceptinb.widgets import assets
 from perceptinb.widgets.canvas_state import CanvasState, Delta
@@ -160,9 +161,19 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
 
     @property
     def errors(self) -> dict[str, str]:
-        """Error message per node whose layer fails; blocked descendants are not listed."""
+        """Error message per block whose layer fails, building it or running it on the sample.
+
+        Blocked descendants are not listed, nor is a sample that does not fit an input (that is
+        the sample's error, shown on the input block, not the model's)."""
+        previews = self.previews  # waits for the previews streaming in
         with self._ready_lock():
-            return dict(self._trace.errors)
+            errors = dict(self._trace.errors)
+            graph = self._history.graph
+        for node_id, preview in previews.items():
+            node = graph.nodes.get(node_id)
+            if preview.error and preview.error != BLOCKED and node and not node.is_input:
+                errors.setdefault(node_id, preview.error)
+        return errors
 
     @property
     def model(self) -> Any:

@@ -54,6 +54,8 @@ def node_view(
         "refuses_input": input_refusal(graph, node.id, n_inputs),
         "n_outputs": len(result.outputs.get(node.id, [])) or 1,
         "group": group,
+        # Why the block is drawn from the live model and cannot be edited (None: editable).
+        "locked": graph.locked.get(graph.owner(node.id).id),
     }
 
 
@@ -145,10 +147,11 @@ def node_details(graph: Graph, path: str, views: dict[str, dict[str, Any]]) -> d
         "error": shown["error"],
         "shares": node.shares,
         "settings": owner.settings,
+        "locked": graph.locked.get(owner.id),
         # The settings form; nodes inside a nested model are shown but not edited (commands
-        # address top-level nodes only).
+        # address top-level nodes only), nor are blocks drawn from the live model.
         "fields": [
-            {**field, "editable": field["editable"] and not groups}
+            {**field, "editable": field["editable"] and not groups and owner.id not in graph.locked}
             for field in setting_fields(owner, owner.settings)
         ],
     }

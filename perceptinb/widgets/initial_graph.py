@@ -41,7 +41,9 @@ def initial_graph(source: Any, input_shape: Any, trusted: bool) -> Graph:
     if isinstance(source, keras.Model):
         if input_shape is not None:
             raise TypeError("Pass either a model/graph or input_shape, not both.")
-        return Graph.from_keras(source, trusted=trusted)
+        # Live: a block Keras cannot rebuild (an unregistered custom layer) is drawn from the
+        # model's own layer, locked, instead of refusing the whole model.
+        return Graph.from_keras(source, trusted=trusted, live=True)
     raise TypeError(
         "Canvas expects a keras.Model, a perceptinb.Graph or None (with input_shape). "
         f"Received: {type(source).__name__} ({source!r:.60})."

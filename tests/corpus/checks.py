@@ -187,6 +187,8 @@ def _live_canvas(model: Any, x: Any) -> str | None:
         graph = pnb.Graph.from_keras(model, live=True)
     except pnb.GraphError as exc:
         return "no graph" if "subclassed" in str(exc) else f"GraphError: {exc}"[:300]
+    if not graph.locked:
+        return "the live import locked no block"
     try:
         return _canvas(model, graph, x, [])
     except Exception as exc:
@@ -194,7 +196,7 @@ def _live_canvas(model: Any, x: Any) -> str | None:
 
 
 def _canvas(model: Any, graph: pnb.Graph, x: Any, want: list[np.ndarray]) -> str | None:
-    canvas = pnb.Canvas(graph if graph.locked else model, sample=x)
+    canvas = pnb.Canvas(model, sample=x)  # a live import: locked blocks use the model's layers
     if canvas.errors:
         return f"canvas.errors = {dict(list(canvas.errors.items())[:3])}"
     previews = canvas.previews
