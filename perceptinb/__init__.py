@@ -24,10 +24,11 @@ _LAZY = {
     "train": ("perceptinb.widgets.live_training", "train"),
     "Run": ("perceptinb.training.run", "Run"),
     # The hub (SQLite, pandas) and comparisons: TensorFlow loads only when a model is opened.
-    "Hub": ("perceptinb.hub.hub", "Hub"),
+    # The widget level adds the views to perceptinb.hub, which imports no widget.
+    "Hub": ("perceptinb.widgets.hub", "Hub"),
     "compare": ("perceptinb.hub.compare", "compare"),
-    # Sweeps import Dask's client: only when used.
-    "sweep": ("perceptinb.sweeps", "sweep"),
+    # Sweeps import Dask's client: only when used. The sweep view is handed in at this level.
+    "sweep": ("perceptinb.widgets.sweep", "sweep"),
     "loguniform": ("perceptinb.sweeps.space", "loguniform"),
     "uniform": ("perceptinb.sweeps.space", "uniform"),
     "randint": ("perceptinb.sweeps.space", "randint"),

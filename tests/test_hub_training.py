@@ -64,7 +64,7 @@ def test_the_default_hub_comes_from_the_environment() -> None:
 
 
 def test_canvas_runs_snapshot_versions_with_their_parent(tmp_path: Path) -> None:
-    hub = Hub(tmp_path / "hub.sqlite")
+    hub = pnb.Hub(tmp_path / "hub.sqlite")  # the widget level: it reopens runs in canvases
     canvas = pnb.Canvas(digits_cnn(), sample=X[:1])
     first = canvas.train(X, Y, epochs=1, hub=hub, display=False).wait(timeout=120)
     canvas.apply({"op": "set", "node": "conv", "key": "filters", "value": 6})

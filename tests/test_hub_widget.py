@@ -17,8 +17,8 @@ from perceptinb.hub.compare import compare
 from perceptinb.hub.compare_view import CompareView, payload
 from perceptinb.hub.recorder import HubRecorder
 from perceptinb.hub.rows import ChangeWatcher, row
-from perceptinb.hub.widget import HubTable, hub_widget
 from perceptinb.hub.writer import RunWriter
+from perceptinb.widgets.hub import HubTable, hub_widget
 
 _ids = itertools.count(1)
 
@@ -140,3 +140,31 @@ def test_the_watcher_thread_pushes_a_new_run_within_a_second_or_two(hub: Hub) ->
         time.sleep(0.05)
     assert "from another kernel" in names
     table._stop.set()
+
+
+def test_pnb_hub_displays_its_widget_and_the_kernel_side_hub_its_repr(hub: Hub) -> None:
+    from IPython.core.formatters import DisplayFormatter
+
+    import perceptinb as pnb
+
+    shown, _ = DisplayFormatter().format(pnb.Hub(hub.path))
+    assert "application/vnd.jupyter.widget-view+json" in shown
+    plain, _ = DisplayFormatter().format(hub)  # made without the widget layer: numbers only
+    assert plain == {"text/plain": f"<perceptinb.Hub {str(hub.path)!r}: 2 runs>"}
+    assert not hasattr(hub, "widget") and not hasattr(hub, "canvas")
+
+
+def test_open_shows_the_runs_trained_model_in_a_canvas_below_the_table(hub: Hub) -> None:
+    box = hub_widget(hub)  # any hub: the table opens canvases itself
+    sent = _capture(box.table)
+    shown: list[Any] = []
+    box.table._show = shown.append
+    assert _call(box.table, sent, "open", id=2)["result"] == {"opened": 2}
+    (canvas,) = shown
+    x = np.ones((3, 4), "float32")
+    np.testing.assert_allclose(canvas.model.predict(x, verbose=0),
+                               hub.model(2).predict(x, verbose=0), atol=1e-6)
+    assert canvas.graph.nodes["hidden"].settings["units"] == 5
+    missing = _call(box.table, sent, "open", id=99)
+    assert not missing["ok"] and "No run with id 99" in missing["error"]
+    box.table.close()

@@ -13,8 +13,10 @@ import time
 import keras
 import numpy as np
 import pytest
+from IPython.core.formatters import DisplayFormatter
 
 import perceptinb as pnb
+from perceptinb import sweeps
 from perceptinb.codec import decode
 from perceptinb.sweeps import executor as executors
 
@@ -67,12 +69,17 @@ def test_local_cluster_is_started_once_and_reused(client):
 
 
 def test_an_objective_no_trial_reports_is_named(client, data):
-    sweep = pnb.sweep(tiny_model(), *data, space={"hidden.units": [4]}, epochs=1, hub=False,
-                      objective="val_acc")
+    # Started below the widget layer (perceptinb.sweeps, not pnb.sweep): numbers only.
+    sweep = sweeps.sweep(tiny_model(), *data, space={"hidden.units": [4]}, epochs=1, hub=False,
+                         objective="val_acc")
     sweep.wait(120)
     trial = sweep.trials[0]
     assert trial.status == "complete" and trial.best is None and sweep.best is None
     assert "'val_acc'" in trial.message and "val_accuracy" in trial.message
+    assert DisplayFormatter().format(sweep)[0] == {
+        "text/plain": "<Sweep 'tiny': 1/1 trials finished>"}
+    with pytest.raises(RuntimeError, match="Expected it from pnb.sweep"):
+        _ = sweep.widget
 
 
 def test_trials_train_fail_and_diverge_independently(client, data, tmp_path):
@@ -100,6 +107,7 @@ def test_trials_train_fail_and_diverge_independently(client, data, tmp_path):
 
 def check_widget(sweep):
     """The view's state and calls, over the RPC wire, without a browser."""
+    assert "application/vnd.jupyter.widget-view+json" in DisplayFormatter().format(sweep)[0]
     view = sweep.widget.view
     sent = []
     view.send = lambda content, buffers=None: sent.append((content, buffers))
@@ -113,7 +121,9 @@ def check_widget(sweep):
     assert curve.tolist() == pytest.approx(sweep.trials[0].history["val_loss"])
     view.rpc.receive({"kind": "rpc", "id": 2, "method": "compare", "params": {"trials": [0, 1]}})
     assert sent[-1][0]["ok"] and sent[-1][0]["result"] == {"compared": [0, 1]}, sent[-1][0]
-    assert list(sweep.compare([0, 1]).table.index)[:2] != []  # the hub's comparison of both
+    comparison = sweep.compare([0, 1])  # the hub's comparison of both, shown as its widget
+    assert list(comparison.table.index)[:2] != []
+    assert "application/vnd.jupyter.widget-view+json" in DisplayFormatter().format(comparison)[0]
     view.rpc.receive({"kind": "rpc", "id": 3, "method": "stop", "params": {"trial": 9}})
     assert not sent[-1][0]["ok"] and "trial in [0, 4)" in sent[-1][0]["error"]
 

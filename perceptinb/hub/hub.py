@@ -1,7 +1,7 @@
 """`Hub`: every training run and graph version of a project, in one SQLite file.
 
 The hub lists runs with their status, settings and best/last metrics, gives back per-epoch
-histories, reopens any version (with its trained weights, when kept) in a canvas, records runs
+histories, reopens any version (with its trained weights, when kept) as a model, records runs
 made elsewhere and deletes finished ones. Reading is a few indexed queries: 10,000 runs list in
 well under a second (see benchmarks/hub.py).
 """
@@ -46,7 +46,10 @@ class Hub:
     Example:
         >>> hub = pnb.Hub()
         >>> hub.frame().sort_values("best_val_loss").head()
-        >>> canvas = hub.canvas(hub.runs()[-1])   # the trained model, back in a canvas
+        >>> model = hub.model(hub.runs()[-1])   # the trained model, back from the file
+
+    This class is the numbers and files only, below the widgets: `pnb.Hub`
+    (`perceptinb.widgets.hub.Hub`) adds what displays, ``widget()`` and ``canvas()``.
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
@@ -68,16 +71,6 @@ class Hub:
     def __repr__(self) -> str:
         count = self._store.read("SELECT count(*) FROM runs")[0][0]
         return f"<perceptinb.Hub {str(self.path)!r}: {count} runs>"
-
-    def widget(self, height: int = 420) -> Any:
-        """The hub widget: sortable, filterable table of runs with Open, Export, Delete and
-        Compare (what displaying the hub shows)."""
-        from perceptinb.hub.widget import hub_widget
-
-        return hub_widget(self, height=height)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget()._repr_mimebundle_(**kwargs)
 
     # -- runs ------------------------------------------------------------------------------------
     def runs(self, status: str | None = None) -> list[RunRecord]:
@@ -244,26 +237,22 @@ class Hub:
                                  "hub.versions() lists them.")
         return VersionRecord(*rows[0])
 
-    def canvas(self, run_or_version: Any, **kwargs: Any) -> Any:
-        """A `Canvas` of a run's graph version with its trained weights (when kept), or of a
-        version (``"v3"``, a hash prefix or a `VersionRecord`).
-
-        Args:
-            run_or_version: A run (id, `Run` or `RunRecord`) or a version.
-            **kwargs: Passed on to `Canvas` (``sample``, ``height``...).
-        """
-        from perceptinb.widgets.canvas import Canvas
-
-        return Canvas(self._model_or_graph(run_or_version), **kwargs)
-
     def model(self, run_or_version: Any) -> Any:
         """A ``keras.Model`` of a run (trained weights, when kept) or of a graph version (fresh
         weights). Nothing from the file runs code: `.keras` files load with ``safe_mode`` and
         versions are rebuilt from their validated JSON."""
-        source = self._model_or_graph(run_or_version)
+        source = self.source(run_or_version)
         return source.to_keras() if hasattr(source, "to_keras") else source
 
-    def _model_or_graph(self, run_or_version: Any) -> Any:
+    def source(self, run_or_version: Any) -> Any:
+        """What a run or version reopens as: a run's kept ``.keras`` model (trained weights,
+        loaded with ``safe_mode``), else its version's validated `Graph` (what `pnb.Hub`'s
+        ``canvas`` draws; `model` builds it).
+
+        Args:
+            run_or_version: A run (id, `Run` or `RunRecord`) or a version (``"v3"``, a hash
+                prefix or a `VersionRecord`).
+        """
         if _is_version_ref(run_or_version):
             return self.version(run_or_version).graph
         rid = self._run_id(run_or_version)

@@ -3,7 +3,8 @@
 Modules: `space` (keys, distributions, trial plans), `executor` (local cluster or any Client),
 `trial` (what runs on a worker), `stream` (metrics in on the client), `record` (trials and the
 hub), `pruning` (early stopping), `sweep` (the live `Sweep`: driver and stop), `updates` (streamed
-messages applied to trials), `launch` (`pnb.sweep`), `widget` (the `.pnb-sweep` view).
+messages applied to trials), `launch` (`sweep`), `views` (view factories: the `.pnb-sweep` view
+lives in `perceptinb.widgets.sweep`, which hands it in behind `pnb.sweep`).
 Importing this package imports Dask's client; TensorFlow loads only when a graph is checked.
 """
 

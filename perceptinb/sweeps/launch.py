@@ -14,6 +14,7 @@ from perceptinb.sweeps import executor as executors
 from perceptinb.sweeps.record import make_recorder
 from perceptinb.sweeps.space import plan_trials
 from perceptinb.sweeps.sweep import Sweep
+from perceptinb.sweeps.views import NO_SWEEP_VIEWS, SweepViews
 
 
 def sweep(
@@ -35,6 +36,7 @@ def sweep(
     keep_weights: bool = True,
     metrics_interval: float = 0.1,
     name: str | None = None,
+    views: SweepViews = NO_SWEEP_VIEWS,
 ) -> Sweep:
     """Train one model under many settings at once, on Dask workers; returns a live `Sweep`.
 
@@ -68,6 +70,8 @@ def sweep(
         metrics_interval: Seconds between a trial's batch-metric messages (epoch ends and the
             end are always sent at once). Raise it on clusters of hundreds of workers.
         name: The sweep's name (default: the model's).
+        views: The sweep's view factories; `pnb.sweep` hands in perceptinb's widgets (this
+            module imports none: without views the sweep is numbers only).
 
     Raises:
         CommandError: a space key that names no node or setting, or a value rejected.
@@ -104,7 +108,7 @@ def sweep(
     data = executors.scatter(client, x=x, y=y, weights=graph.weights)
     return Sweep(specs, client, data, recorder=recorder, objective=objective, mode=mode,
                  max_concurrent=max_concurrent, early_stopping=early_stopping, name=sweep_name,
-                 sweep_id=sweep_id)
+                 sweep_id=sweep_id, views=views)
 
 
 def _source(item: Any) -> tuple[Graph, dict[str, Any]]:

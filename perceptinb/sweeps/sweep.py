@@ -5,6 +5,9 @@ cluster or any ``distributed.Client`` (dask-gateway, dask-kubernetes, dask-jobqu
 threads on the client keep the notebook free: Dask's IO loop (which only enqueues), the inbox
 thread (applies streamed metrics to the trials, in order) and the driver (submits trials, at most
 `max_concurrent` at a time, and records their outcomes).
+
+The sweep imports no widget: its view comes in as a `SweepViews` factory from the widget layer
+(`perceptinb.widgets.sweep`, behind `pnb.sweep`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from perceptinb.hub.views import missing_view
 from perceptinb.sweeps import executor as executors
 from perceptinb.sweeps import trial as outcome
 from perceptinb.sweeps.pruning import MedianStopping, epochs_saved
@@ -28,6 +32,7 @@ from perceptinb.sweeps.record import (
 from perceptinb.sweeps.space import TrialSpec
 from perceptinb.sweeps.stream import TopicInbox
 from perceptinb.sweeps.updates import StreamedUpdates, best_of
+from perceptinb.sweeps.views import NO_SWEEP_VIEWS, SweepViews
 
 
 class Sweep(StreamedUpdates):
@@ -40,12 +45,14 @@ class Sweep(StreamedUpdates):
             ``received`` (its result here) as epoch seconds, and ``stream_s``, the time spent
             inside the streaming callback.
         faults: Workers that died while holding trials: ``{worker, detected, trials}``.
+        views: The widget layer's view factories (`SweepViews`); without a view the sweep
+            displays as its plain ``repr``.
     """
 
     def __init__(
         self, specs: list[TrialSpec], client: Any, data: dict[str, Any], *, recorder: Recorder,
         objective: str, mode: str, max_concurrent: int | None, early_stopping: bool, name: str,
-        sweep_id: str | None = None,
+        sweep_id: str | None = None, views: SweepViews = NO_SWEEP_VIEWS,
     ) -> None:
         self.id = sweep_id or uuid.uuid4().hex[:10]
         self.name = name
@@ -78,6 +85,7 @@ class Sweep(StreamedUpdates):
         self.faults: list[dict[str, Any]] = []
         self.started = time.time()
         self.ended: float | None = None
+        self.views = views
         self._widget: Any = None
         self._inbox = TopicInbox(
             client, {self.topic: "trial", "all": "cluster"}, self._on_message
@@ -112,14 +120,20 @@ class Sweep(StreamedUpdates):
 
     @property
     def widget(self) -> Any:
-        """The live view: "Trial k/n", the table, the curves, stop buttons (built once)."""
-        if self._widget is None:
-            from perceptinb.sweeps.widget import sweep_widget
+        """The live view: "Trial k/n", the table, the curves, stop buttons (built once).
 
-            self._widget = sweep_widget(self)
+        Raises:
+            RuntimeError: the sweep was started without the widget layer (not by `pnb.sweep`).
+        """
+        if self._widget is None:
+            if self.views.sweep is None:
+                raise missing_view("sweep.widget", "pnb.sweep")
+            self._widget = self.views.sweep(self)
         return self._widget
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        if self.views.sweep is None:
+            return None  # no view handed in: Jupyter shows the plain repr
         return self.widget._repr_mimebundle_(**kwargs)
 
     def compare(self, trials: list[int] | None = None) -> Any:

@@ -1,5 +1,9 @@
-"""The sweep widget (`.pnb-sweep`): "Trial k/n" with an ETA, a live sortable table, overlaid
-curves, stop all and stop one.
+"""Sweeps at the widget level: `sweep` (what `pnb.sweep` is) and the sweep widget (`.pnb-sweep`).
+
+`perceptinb.sweeps` drives trials and imports no widget; `sweep` here hands it `VIEWS`, so the
+`Sweep` it returns displays this view, and ``sweep.compare()`` the comparison widget.
+
+The view: "Trial k/n" with an ETA, a live sortable table, overlaid curves, stop all and stop one.
 
 Calls (browser -> kernel, over `perceptinb.widgets.rpc`): ``state {}`` -> the whole view (see
 `payload`); ``stop {trial?}`` stops one trial or, without ``trial``, the sweep; ``compare
@@ -11,6 +15,7 @@ more when the sweep ends.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import weakref
@@ -22,6 +27,8 @@ import numpy as np
 import traitlets
 
 from perceptinb.codec import encode
+from perceptinb.sweeps import launch as _launch
+from perceptinb.sweeps.views import SweepViews
 from perceptinb.widgets import assets
 from perceptinb.widgets.rpc import Params, Reply, RpcError, RpcWidget, rpc_method
 
@@ -174,3 +181,12 @@ def sweep_widget(sweep: Any) -> widgets.VBox:
     box = widgets.VBox([view, output], layout=widgets.Layout(width="100%"))
     box.view = view  # type: ignore[attr-defined]
     return box
+
+
+VIEWS = SweepViews(sweep=sweep_widget)
+
+
+@functools.wraps(_launch.sweep)
+def sweep(canvas_or_model: Any, x: Any, y: Any, **kwargs: Any) -> Any:
+    kwargs.setdefault("views", VIEWS)
+    return _launch.sweep(canvas_or_model, x, y, **kwargs)

@@ -1,10 +1,14 @@
-"""The hub widget (`.pnb-hub`): every run in a sortable, filterable, virtualized table.
+"""The hub at the widget level: `Hub` (what `pnb.Hub` is) and its widget (`.pnb-hub`).
 
-Calls (browser -> kernel, over `perceptinb.widgets.rpc`): ``rows {}`` -> every row (see
-`rows.row`); ``delete {id}``; ``open {id}`` shows the run's model in a canvas below the table;
-``export {id, format, quantize?}`` -> ``{path, bytes, max_abs_diff}``; ``compare {ids}`` shows a
-comparison below the table. Pushes: ``rows {rows, removed}`` with the runs that changed, sent by
-a watcher thread at most once a second while the widget is shown (one indexed query per tick).
+`perceptinb.hub.Hub` keeps runs and versions and imports no widget; this module's `Hub` adds
+what displays: ``widget()`` (shown when the hub is displayed) and ``canvas(run_or_version)``.
+
+The widget is every run in a sortable, filterable, virtualized table. Calls (browser -> kernel,
+over `perceptinb.widgets.rpc`): ``rows {}`` -> every row (see `rows.row`); ``delete {id}``;
+``open {id}`` shows the run's model in a canvas below the table; ``export {id, format,
+quantize?}`` -> ``{path, bytes, max_abs_diff}``; ``compare {ids}`` shows a comparison below the
+table. Pushes: ``rows {rows, removed}`` with the runs that changed, sent by a watcher thread at
+most once a second while the widget is shown (one indexed query per tick).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import anywidget
 import ipywidgets as widgets
 import traitlets
 
+from perceptinb.hub import hub as _hub
 from perceptinb.hub.rows import ChangeWatcher, row
 from perceptinb.hub.store import HubError
 from perceptinb.widgets import assets
@@ -26,6 +31,39 @@ PUSH_EVERY_SECONDS = 1.0
 _FORMATS = {"keras": ("keras", None), "savedmodel": ("savedmodel", None),
             "tflite": ("tflite", None), "tflite-float16": ("tflite", "float16"),
             "tflite-dynamic": ("tflite", "dynamic"), "onnx": ("onnx", None)}
+
+
+class Hub(_hub.Hub):
+    __doc__ = _hub.Hub.__doc__
+
+    def widget(self, height: int = 420) -> widgets.VBox:
+        """The hub widget: a sortable, filterable table of runs with Open, Export, Delete and
+        Compare (what displaying the hub shows).
+
+        Args:
+            height: Height of the table in pixels.
+        """
+        return hub_widget(self, height=height)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget()._repr_mimebundle_(**kwargs)
+
+    def canvas(self, run_or_version: Any, **kwargs: Any) -> Any:
+        """A `Canvas` of a run's graph version with its trained weights (when kept), or of a
+        version (``"v3"``, a hash prefix or a `VersionRecord`).
+
+        Args:
+            run_or_version: A run (id, `Run` or `RunRecord`) or a version.
+            **kwargs: Passed on to `Canvas` (``sample``, ``height``...).
+        """
+        return open_canvas(self, run_or_version, **kwargs)
+
+
+def open_canvas(hub: _hub.Hub, run_or_version: Any, **kwargs: Any) -> Any:
+    """A `Canvas` of what `hub.source` reopens (any hub, with or without the widget layer)."""
+    from perceptinb.widgets.canvas import Canvas
+
+    return Canvas(hub.source(run_or_version), **kwargs)
 
 
 class HubTable(RpcWidget, anywidget.AnyWidget):
@@ -62,8 +100,7 @@ class HubTable(RpcWidget, anywidget.AnyWidget):
     @rpc_method("open")
     def _open(self, params: Params, buffers: list[Any]) -> Any:
         run_id = params.required("id", int)
-        canvas = self.hub.canvas(run_id)
-        self._show(canvas)
+        self._show(open_canvas(self.hub, run_id))
         return {"opened": run_id}
 
     @rpc_method("export")
