@@ -93,10 +93,22 @@ describe("compare widget", () => {
     expect(el.querySelectorAll(".pnb-compare-table th")).toHaveLength(4);
     (el.querySelector(".pnb-compare-showall input") as HTMLInputElement).click();
     expect(el.querySelectorAll(".pnb-compare-table th")).toHaveLength(5);
-    expect(el.querySelector('.pnb-diff-removed[data-node-id="drop"]')).not.toBeNull();
-    expect(el.querySelector('.pnb-diff-added[data-node-id="extra"]')).not.toBeNull();
-    expect(el.querySelectorAll('.pnb-diff-changed[data-node-id="conv"]')).toHaveLength(2);
-    expect(el.querySelector(".pnb-diff-setting")!.textContent).toBe("filters: 4 → 8");
+    // The diff's canvases come from a second call, once the curves are drawn.
+    expect(el.querySelector(".pnb-diff-note")!.textContent).toContain("Drawing both models");
+    const side = (ids: string[]) => ({
+      label: "",
+      view: { nodes: ids.map((id) => ({ id, type: "Dense", category: "core", shape: "(None, 4)" })), edges: [] },
+      previews: null,
+    });
+    model.reply(true, null, model.calls("diff_canvases")[0].id, { left: side(["conv", "drop"]), right: side(["conv", "extra"]), sample: false });
+    await flush();
+    expect(el.querySelector('[data-side="left"] .pnb-block.pnb-diff-removed[data-node-id="drop"]')).not.toBeNull();
+    expect(el.querySelector('[data-side="right"] .pnb-block.pnb-diff-added[data-node-id="extra"]')).not.toBeNull();
+    expect(el.querySelectorAll('.pnb-block.pnb-diff-changed[data-node-id="conv"]')).toHaveLength(2);
+    expect(el.querySelectorAll(".pnb-block:not(.pnb-diff-added, .pnb-diff-removed, .pnb-diff-changed)")).toHaveLength(0);
+    expect(el.querySelector(".pnb-diff-note")).toBeNull();
+    expect(el.querySelector(".pnb-compare")!.getAttribute("data-diff-ready")).toBe("1");
+    expect(el.querySelector('.pnb-diff-change[data-node-id="conv"] .pnb-diff-setting')!.textContent).toBe("filters: 4 → 8");
     expect(el.querySelector(".pnb-diff-summary")!.textContent).toContain("1 added, 1 removed, 1 changed · parameters +80");
     const axis = el.querySelector(".pnb-compare-axis") as HTMLSelectElement;
     axis.value = "wall";

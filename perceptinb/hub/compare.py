@@ -13,7 +13,6 @@ import json
 import os
 from typing import Any
 
-from perceptinb.errors import PerceptinbError
 from perceptinb.graph import Graph
 from perceptinb.hub.records import RunRecord, higher_is_better, summarize
 
@@ -160,20 +159,15 @@ class Comparison:
         """
         import ipywidgets as widgets
 
-        from perceptinb.widgets.canvas import Canvas
+        from perceptinb.widgets.compare_canvas import diff_entries, entry_canvas
 
-        with_graphs = [e for e in self.entries if e.graph is not None][:2]
+        with_graphs = diff_entries(self)
         if len(with_graphs) < 2:
             raise ValueError("side_by_side needs two items with an architecture. Received: "
                              f"{len(with_graphs)}.")
         canvases = []
         for entry in with_graphs:
-            try:
-                source = self._model_of(entry)
-            except PerceptinbError:  # no kept weights: the architecture, freshly initialized
-                source = entry.graph
-            canvas = Canvas(source, sample=sample, target=target, read_only=True, height=height,
-                            name=entry.label)
+            canvas = entry_canvas(self, entry, sample, target, height)
             canvas.layout = widgets.Layout(width="50%")
             canvases.append(canvas)
         return widgets.HBox(canvases, layout=widgets.Layout(width="100%"))
@@ -225,11 +219,18 @@ class Comparison:
             out[entry.label] = (list(xs), list(curve["value"]))
         return out
 
-    def widget(self) -> Any:
-        """The comparison widget: overlaid curves, this table and the architecture diff."""
+    def widget(self, sample: Any = None, target: Any = None) -> Any:
+        """The comparison widget: overlaid curves, this table and the architecture diff, drawn
+        as two canvases with synchronized pan and zoom.
+
+        Args:
+            sample: Data to take the first sample from (as for `Canvas`): each diff block then
+                shows its thumbnail next to its counterpart's, both models on this sample.
+            target: That sample's label.
+        """
         from perceptinb.hub.compare_view import CompareView
 
-        return CompareView(self)
+        return CompareView(self, sample=sample, target=target)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget()._repr_mimebundle_(**kwargs)

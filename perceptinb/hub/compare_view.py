@@ -1,9 +1,11 @@
 """The comparison widget (`.pnb-compare`): overlaid curves, the differing-settings table and the
 architecture diff of the first two models.
 
-One call, ``data {}``, returns everything the view draws; curves travel as float32 arrays
-(`perceptinb.codec`, one buffer each), the rest as JSON. `payload` is a pure function of a
-`Comparison`, so tests check it without a browser.
+``data {}`` returns the curves, tables and diff classes; curves travel as float32 arrays
+(`perceptinb.codec`, one buffer each), the rest as JSON. ``diff_canvases {}`` returns both
+models' graph views (and previews on the sample, see perceptinb/widgets/compare_canvas.py),
+which the view draws as two canvases. `payload` is a pure function of a `Comparison`, so tests
+check it without a browser.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from perceptinb.codec import encode
 from perceptinb.hub.compare import Comparison
 from perceptinb.hub.records import higher_is_better
 from perceptinb.widgets import assets
+from perceptinb.widgets.compare_canvas import diff_canvases
 from perceptinb.widgets.rpc import Params, Reply, RpcWidget, rpc_method
 
 
@@ -30,14 +33,22 @@ class CompareView(RpcWidget, anywidget.AnyWidget):
     _css = assets.css("compare")
     height = traitlets.Int(0).tag(sync=True)
 
-    def __init__(self, comparison: Comparison) -> None:
+    def __init__(self, comparison: Comparison, sample: Any = None, target: Any = None) -> None:
         super().__init__()
         self.comparison = comparison
+        self._sample, self._target = sample, target
 
     @rpc_method("data")
     def _data(self, params: Params, buffers: list[Any]) -> Reply:
         out: list[Any] = []
         return Reply(payload(self.comparison, out), out)
+
+    @rpc_method("diff_canvases")
+    def _diff_canvases(self, params: Params, buffers: list[Any]) -> Reply:
+        # Asked apart from `data`: building both models (and their previews) takes a moment,
+        # and the curves and the table should not wait for it.
+        out: list[Any] = []
+        return Reply(diff_canvases(self.comparison, out, self._sample, self._target), out)
 
 
 def payload(cmp: Comparison, buffers: list[Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The hub and comparison widgets in a real JupyterLab and Chromium: rows appear, row actions
-work, Compare opens with the diff classes on the right blocks; drawing times for 1,000 runs and
-for 20 runs x 100 epochs; screenshots in light and dark (test-artifacts/screenshots)."""
+work, Compare opens with the diff classes on the right blocks of its two canvases; drawing
+times for 1,000 runs and for 20 runs x 100 epochs; screenshots in light and dark
+(test-artifacts/screenshots)."""
 
 from __future__ import annotations
 
@@ -76,10 +77,12 @@ def test_hub_rows_actions_compare_and_diff(lab_page, lab_server):
     compare.wait_for()
     assert compare.locator(".pnb-compare-panel").count() == 2  # loss and val_loss
     assert compare.locator(".pnb-compare-line").count() == 4
-    assert compare.locator('.pnb-diff-changed[data-node-id="hidden"]').count() == 2
-    assert compare.locator('.pnb-diff-added[data-node-id="extra"]').count() == 1
-    assert compare.locator('.pnb-diff-block[data-node-id="out"]').count() == 2
-    hidden = compare.locator('.pnb-diff-changed[data-node-id="hidden"]').first
+    page.locator(".pnb-compare[data-diff-ready]").wait_for()
+    assert compare.locator('.pnb-block.pnb-diff-changed[data-node-id="hidden"]').count() == 2
+    assert compare.locator('.pnb-block.pnb-diff-added[data-node-id="extra"]').count() == 1
+    out = compare.locator('.pnb-block[data-node-id="out"]')
+    assert out.count() == 2 and "pnb-diff-" not in (out.first.get_attribute("class") or "")
+    hidden = compare.locator('.pnb-diff-change[data-node-id="hidden"]')
     assert "units: 3 → 5" in hidden.inner_text()
     assert compare.locator(".pnb-best").count() >= 1
     lab.screenshot(page, "compare-light", compare)

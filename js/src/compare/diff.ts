@@ -1,12 +1,15 @@
-/** The architecture diff of two models: their blocks side by side, matched by node id, marked
- * `.pnb-diff-added`, `.pnb-diff-removed` or `.pnb-diff-changed`, with each changed setting as
- * old → new and the parameter-count delta. */
+/** The architecture diff of two models: a header with the counts and the parameter-count delta,
+ * the two models as read-only canvases side by side (diff-canvas.ts: matched by node id, blocks
+ * marked `.pnb-diff-added`, `.pnb-diff-removed` or `.pnb-diff-changed`, synchronized pan and
+ * zoom, thumbnails on the same sample) and each changed setting listed as old → new. */
+import type { BufferLike } from "../preview-data";
+import { DiffCanvas, type DiffCanvasesPayload, type DiffStatus, decodePreviews, syncViewports, union } from "./diff-canvas";
 import { formatValue } from "./series";
 
 export interface DiffNode {
   id: string;
   type: string;
-  status: "same" | "added" | "removed" | "changed";
+  status: DiffStatus;
   changes: [string, string, string][];
 }
 export interface DiffSide {
@@ -22,45 +25,96 @@ export interface DiffData {
   edges_removed: number;
 }
 
-export function renderDiff(doc: Document, box: HTMLElement, diff: DiffData | null): void {
+/** Unique per diff in the page: SVG marker ids must not collide between widgets. */
+let uids = 0;
+
+/** The drawn diff; `showCanvases` fills in the two canvases once the kernel sent them. */
+export class DiffView {
+  readonly canvases: [DiffCanvas, DiffCanvas];
+  private readonly note: HTMLElement;
+
+  constructor(
+    doc: Document,
+    box: HTMLElement,
+    private readonly diff: DiffData,
+  ) {
+    const head = div(doc, "pnb-diff-summary", summaryText(diff));
+    const sides = div(doc, "pnb-diff-sides");
+    const id = ++uids;
+    this.canvases = [new DiffCanvas(doc, `diff${id}l`), new DiffCanvas(doc, `diff${id}r`)];
+    [diff.left, diff.right].forEach((side, i) => {
+      const col = div(doc, "pnb-diff-side");
+      col.dataset.side = i === 0 ? "left" : "right";
+      const title = `${side.label}${side.params === null ? "" : ` · ${side.params.toLocaleString()} params`}`;
+      col.append(div(doc, "pnb-diff-title", title), this.canvases[i].root);
+      sides.append(col);
+    });
+    syncViewports(this.canvases.map((c) => c.viewport));
+    this.note = div(doc, "pnb-diff-note", "Drawing both models…");
+    box.replaceChildren(head, this.note, sides, changeList(doc, diff));
+  }
+
+  /** Draws both models (and their previews) and fits them, with one shared transform. */
+  showCanvases(data: DiffCanvasesPayload, buffers: readonly BufferLike[]): void {
+    const sides = [data.left, data.right];
+    const specs = [this.diff.left, this.diff.right];
+    const bounds = this.canvases.map((canvas, i) => {
+      const status = new Map(specs[i].nodes.map((n) => [n.id, n.status] as const));
+      return canvas.draw(sides[i].view, status, decodePreviews(sides[i].previews, buffers));
+    });
+    this.note.remove();
+    // The left one frames both (fitting when readable, else the top at a readable scale, as
+    // the canvas' first view does); syncing gives the right one the same transform.
+    this.canvases[0].viewport.initial(union(bounds[0], bounds[1]));
+  }
+
+  fail(message: string): void {
+    this.note.textContent = `The canvases could not be drawn: ${message}`;
+    this.note.classList.add("pnb-compare-error");
+  }
+
+  destroy(): void {
+    for (const c of this.canvases) c.destroy();
+  }
+}
+
+export function renderDiff(doc: Document, box: HTMLElement, diff: DiffData | null): DiffView | null {
   box.replaceChildren();
-  if (!diff) return;
-  const head = doc.createElement("div");
-  head.className = "pnb-diff-summary";
-  const delta = diff.params_delta;
+  return diff ? new DiffView(doc, box, diff) : null;
+}
+
+function summaryText(diff: DiffData): string {
   const counts = { added: 0, removed: 0, changed: 0 };
   for (const n of [...diff.left.nodes, ...diff.right.nodes]) if (n.status !== "same") counts[n.status] += 1;
   counts.changed /= 2; // a changed block appears on both sides
-  head.textContent =
+  const delta = diff.params_delta;
+  return (
     `Architecture: ${diff.left.label} → ${diff.right.label} · ${counts.added} added, ${counts.removed} removed, ` +
     `${counts.changed} changed` +
-    (delta === null ? "" : ` · parameters ${delta >= 0 ? "+" : ""}${delta.toLocaleString()}`);
-  const sides = doc.createElement("div");
-  sides.className = "pnb-diff-sides";
-  for (const side of [diff.left, diff.right]) {
-    const col = doc.createElement("div");
-    col.className = "pnb-diff-side";
-    const title = doc.createElement("div");
-    title.className = "pnb-diff-title";
-    title.textContent = `${side.label}${side.params === null ? "" : ` · ${side.params.toLocaleString()} params`}`;
-    col.append(title);
-    for (const node of side.nodes) {
-      const block = doc.createElement("div");
-      block.className = `pnb-diff-block${node.status === "same" ? "" : ` pnb-diff-${node.status}`}`;
-      block.dataset.nodeId = node.id;
-      const name = doc.createElement("div");
-      name.className = "pnb-diff-name";
-      name.textContent = `${node.id} · ${node.type}`;
-      block.append(name);
-      for (const [key, before, after] of node.changes) {
-        const line = doc.createElement("div");
-        line.className = "pnb-diff-setting";
-        line.textContent = `${key}: ${formatValue(before)} → ${formatValue(after)}`;
-        block.append(line);
-      }
-      col.append(block);
+    (delta === null ? "" : ` · parameters ${delta >= 0 ? "+" : ""}${delta.toLocaleString()}`)
+  );
+}
+
+/** Each changed block with its settings as old → new (from the right side, which has them all). */
+function changeList(doc: Document, diff: DiffData): HTMLElement {
+  const list = div(doc, "pnb-diff-changes");
+  for (const node of diff.right.nodes) {
+    if (node.status !== "changed") continue;
+    const item = div(doc, "pnb-diff-change");
+    item.dataset.nodeId = node.id;
+    item.append(div(doc, "pnb-diff-name", `${node.id} · ${node.type}`));
+    for (const [key, before, after] of node.changes) {
+      item.append(div(doc, "pnb-diff-setting", `${key}: ${formatValue(before)} → ${formatValue(after)}`));
     }
-    sides.append(col);
+    list.append(item);
   }
-  box.append(head, sides);
+  list.hidden = !list.childElementCount;
+  return list;
+}
+
+function div(doc: Document, cls: string, text = ""): HTMLDivElement {
+  const d = doc.createElement("div");
+  d.className = cls;
+  if (text) d.textContent = text;
+  return d;
 }

@@ -2,14 +2,16 @@
  * anywidget entry of a comparison (`.pnb-compare`): overlaid curves per metric (x: epoch, step
  * or wall time; EMA smoothing with the raw curve faint behind; one color per run in every
  * panel), the differing-settings table (show all; best highlighted; baseline deltas) and the
- * architecture diff of the first two models (`.pnb-diff-added / -removed / -changed`).
+ * architecture diff of the first two models as two synchronized canvases (`.pnb-block` with
+ * `.pnb-diff-added / -removed / -changed`, see diff.ts).
  */
 import "../theme.css";
 import "./compare.css";
 import type { AnyModel } from "../anymodel";
 import { decodeArray } from "../codec";
 import { type BufferLike, Rpc, RpcError } from "../rpc";
-import { type DiffData, renderDiff } from "./diff";
+import { type DiffData, type DiffView, renderDiff } from "./diff";
+import type { DiffCanvasesPayload } from "./diff-canvas";
 import { colorOf, ema, extent, formatValue, linePath } from "./series";
 
 interface Curve {
@@ -217,6 +219,19 @@ function render({ model, el: host }: { model: AnyModel; el: HTMLElement }): () =
     drawPanels();
   });
 
+  let diffView: DiffView | null = null;
+  /** Both models as canvases: asked after the curves are drawn (building them takes a moment). */
+  function drawDiffCanvases(view: DiffView): void {
+    rpc
+      .call<DiffCanvasesPayload | null>("diff_canvases")
+      .then(({ result, buffers }) => {
+        if (!result) return view.fail("the kernel has no two architectures to draw");
+        view.showCanvases(result, buffers);
+        root.dataset.diffReady = "1";
+      })
+      .catch((e) => view.fail(e instanceof RpcError ? e.message : String(e)));
+  }
+
   rpc
     .call<Payload>("data")
     .then(({ result, buffers }) => {
@@ -225,16 +240,20 @@ function render({ model, el: host }: { model: AnyModel; el: HTMLElement }): () =
       drawLegend();
       drawPanels();
       drawTable();
-      renderDiff(doc, diffBox, result.diff);
+      diffView = renderDiff(doc, diffBox, result.diff);
       root.replaceChildren(controls, legend, panels, tableBox, diffBox);
       root.dataset.ready = "1";
+      if (diffView) drawDiffCanvases(diffView);
     })
     .catch((e) => {
       note.textContent = e instanceof RpcError ? e.message : String(e);
       note.classList.add("pnb-compare-error");
     });
 
-  return () => rpc.destroy();
+  return () => {
+    diffView?.destroy();
+    rpc.destroy();
+  };
 }
 
 export default { render };
