@@ -44,12 +44,12 @@ from perceptinb.preview.channel import PreviewChannel
 from perceptinb.preview.engine import BLOCKED
 from perceptinb.preview.summarize import Preview
 from perceptinb.widgets import assets
+from perceptinb.widgets.canvas_calls import CanvasCalls
 from perceptinb.widgets.canvas_state import CanvasState, Delta
-from perceptinb.widgets.exports import export_reply
 from perceptinb.widgets.graph_view import graph_changes, node_details
 from perceptinb.widgets.initial_graph import initial_graph, model_trace
 from perceptinb.widgets.layer_cache import LayerCache
-from perceptinb.widgets.rpc import Params, Reply, RpcError, RpcWidget, rpc_method
+from perceptinb.widgets.rpc import RpcWidget
 from perceptinb.widgets.warm_up import WarmUp
 
 # Graphs up to this many nodes (without a model's own shapes) are traced before the first
@@ -57,7 +57,7 @@ from perceptinb.widgets.warm_up import WarmUp
 FIRST_PAINT_TRACE_LIMIT = 64
 
 
-class Canvas(RpcWidget, anywidget.AnyWidget):
+class Canvas(RpcWidget, CanvasCalls, anywidget.AnyWidget):
     """A Keras model drawn as layer blocks in a notebook cell, editable through commands.
 
     Args:
@@ -443,60 +443,6 @@ class Canvas(RpcWidget, anywidget.AnyWidget):
         with self._lock:
             self.details = self._details()
             self.rpc.push("update", {"version": self._version, "details": self.details})
-
-    # -- calls from the browser (perceptinb.widgets.rpc) -------------------------------------
-    @rpc_method("command")
-    def _call_command(self, params: Params, buffers: list[Any]) -> dict[str, Any]:
-        command = params.required("command", dict)
-        if self.read_only:
-            raise RpcError("This canvas is read-only.")
-        return self._apply(command)
-
-    @rpc_method("graph")
-    def _call_graph(self, params: Params, buffers: list[Any]) -> dict[str, Any]:
-        """The whole graph view at the current version, for a view that starts."""
-        self._warm_up.start()  # the view has drawn: the layers and previews may follow
-        with self._lock:
-            self._viewed = True
-            view, details = self._full_view(), self._details()
-            return {"version": self._version, "graph": view, "details": details}
-
-    @rpc_method("export")
-    def _call_export(self, params: Params, buffers: list[Any]) -> Reply:
-        fmt = params.required("format", str)
-        with self._ready_lock():
-            return export_reply(self, fmt)
-
-    @rpc_method("previews")
-    def _call_previews(self, params: Params, buffers: list[Any]) -> Reply:
-        """Every thumbnail computed so far: a view that starts asks once, the rest (while they
-        stream in) and later changes come with updates."""
-        self._warm_up.start()
-        with self._lock:
-            self._viewed = True
-            out: list[Any] = []
-            payload = self._previews.payload(out) if self._previews.enabled else {
-                "items": [], "removed": [], "enabled": False, "synthetic": False}
-            return Reply({"version": self._version, **payload, "progress": self._progress()}, out)
-
-    @rpc_method("preview_detail")
-    def _call_preview_detail(self, params: Params, buffers: list[Any]) -> Reply:
-        node = params.required("node", str)
-        page = params.optional("page", int, 0)
-        with self._ready_lock():
-            graph = self._history.graph
-            if node not in graph.nodes:
-                raise RpcError(f"preview_detail: no node {node!r} in the graph.")
-            is_output = any(nid == node for nid, _ in graph.output_refs)
-            out: list[Any] = []
-            detail = self._previews.detail(node, page, is_output, out) if self._previews.enabled \
-                else None
-            return Reply({"version": self._version, "detail": detail}, out)
-
-    @rpc_method("set_previews")
-    def _call_set_previews(self, params: Params, buffers: list[Any]) -> dict[str, Any]:
-        self.previews_enabled = params.required("enabled", bool)
-        return {"version": self._version}
 
 
 def inspect(model: Any, sample: Any = None, *, target: Any = None, height: int = 480) -> Canvas:
