@@ -10,6 +10,7 @@ comparing two snapshots node by node (`is`) tells what an edit or an undo touche
 
 Ops: add {type, settings?, id?, pos?} · remove {node} · connect / disconnect {src, dst,
 src_port?, dst_port?} · set {node, key, value} · rename {node, name} · move {node, pos} ·
+restore {graph} (a whole perceptinb graph document, e.g. a hub version: one undoable step) ·
 undo · redo. ``connect`` to a taken input port of a multi-input layer inserts there.
 """
 
@@ -33,6 +34,7 @@ _FIELDS: dict[str, tuple[set[str], set[str]]] = {
     "set": ({"node", "key", "value"}, set()),
     "rename": ({"node", "name"}, set()),
     "move": ({"node", "pos"}, set()),
+    "restore": ({"graph"}, set()),
     "undo": (set(), set()),
     "redo": (set(), set()),
 }
@@ -350,6 +352,30 @@ def _move(graph: Graph, cmd: dict[str, Any], built: dict[str, Any]) -> None:
     _own(graph, node_id).pos = _pos(cmd["pos"])
 
 
+def _restore(graph: Graph, cmd: dict[str, Any], built: dict[str, Any]) -> None:
+    """Replace the whole graph by the document `cmd["graph"]` (a saved or hub version).
+
+    The canvas' trust is kept, never widened: an untrusted canvas refuses a version with
+    Lambda or unregistered layers. Nodes equal to the current ones stay the same objects, and
+    keep their weights, so only what the version changes is rebuilt and re-previewed."""
+    from perceptinb.schema import graph_from_dict
+
+    try:
+        restored = graph_from_dict(cmd["graph"], trusted=graph.trusted)
+    except GraphError as exc:
+        raise CommandError(f"Cannot restore this graph: {exc}") from None
+    kept = {nid for nid, node in restored.nodes.items() if graph.nodes.get(nid) == node}
+    graph.nodes = {nid: graph.nodes[nid] if nid in kept else node
+                   for nid, node in restored.nodes.items()}
+    graph.edges = restored.edges
+    graph.outputs = restored.outputs
+    graph.model_class = restored.model_class
+    graph.input_keys, graph.output_keys = restored.input_keys, restored.output_keys
+    graph.weights = {nid: w for nid, w in graph.weights.items() if nid in kept}
+    graph.locked = {nid: why for nid, why in graph.locked.items() if nid in kept}
+    graph.live = {nid: layer for nid, layer in graph.live.items() if nid in kept}
+
+
 _HANDLERS = {
     "add": _add,
     "remove": _remove,
@@ -358,6 +384,7 @@ _HANDLERS = {
     "set": _set,
     "rename": _rename,
     "move": _move,
+    "restore": _restore,
 }
 
 
