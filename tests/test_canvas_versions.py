@@ -14,6 +14,7 @@ from perceptinb.graph import Graph
 from perceptinb.hub import Hub
 from perceptinb.hub.canvas_versions import restore_command, version_history
 from perceptinb.schema import graph_to_dict
+from perceptinb.widgets.rpc import Params, RpcError
 
 
 def _mlp(units: int, extra: bool = False) -> keras.Model:
@@ -77,3 +78,27 @@ def test_restore_keeps_unchanged_nodes_and_refuses_bad_documents() -> None:
         with pytest.raises(CommandError, match="Cannot restore this graph"):
             history.apply({"op": "restore", "graph": bad})
     assert history.graph is graph and not history.can_undo
+
+
+def test_canvas_lists_its_versions_and_restores_one_from_the_browser(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PERCEPTINB_HUB", str(hub.path))
+    canvas = pnb.Canvas(_mlp(3), previews=False)
+    assert [v["id"] for v in canvas.versions(hub)] == [1, 2]
+    listed = canvas._call_versions(Params("versions", {}), [])
+    assert listed["name"] == "mlp"
+    assert [(v["id"], v["current"]) for v in listed["versions"]] == [(2, False), (1, True)]
+    assert listed["versions"][0]["summary"].startswith("1 added, 1 changed")
+    canvas._call_restore_version(Params("restore_version", {"id": 2}), [])
+    assert "extra" in canvas.graph.nodes
+    assert canvas._call_versions(Params("versions", {}), [])["versions"][0]["current"] is True
+    canvas.apply({"op": "undo"})
+    assert "extra" not in canvas.graph.nodes
+    canvas.restore("v2", hub)
+    assert canvas.graph.nodes["hidden"].settings["units"] == 5
+    with pytest.raises(RpcError, match="id"):
+        canvas._call_restore_version(Params("restore_version", {"id": "two"}), [])
+    viewer = pnb.Canvas(_mlp(3), previews=False, read_only=True)
+    with pytest.raises(RpcError, match="read-only"):
+        viewer._call_restore_version(Params("restore_version", {"id": 2}), [])

@@ -46,6 +46,7 @@ from perceptinb.preview.summarize import Preview
 from perceptinb.widgets import assets
 from perceptinb.widgets.canvas_calls import CanvasCalls
 from perceptinb.widgets.canvas_state import CanvasState, Delta
+from perceptinb.widgets.canvas_versions import CanvasVersions
 from perceptinb.widgets.graph_view import graph_changes, node_details
 from perceptinb.widgets.initial_graph import initial_graph, model_trace
 from perceptinb.widgets.layer_cache import LayerCache
@@ -57,7 +58,7 @@ from perceptinb.widgets.warm_up import WarmUp
 FIRST_PAINT_TRACE_LIMIT = 64
 
 
-class Canvas(RpcWidget, CanvasCalls, anywidget.AnyWidget):
+class Canvas(RpcWidget, CanvasCalls, CanvasVersions, anywidget.AnyWidget):
     """A Keras model drawn as layer blocks in a notebook cell, editable through commands.
 
     Args:
