@@ -9,7 +9,7 @@
  *
  * | trait        | direction   | type                 | meaning                                  |
  * |--------------|-------------|----------------------|------------------------------------------|
- * | `graph_view` | Python → JS | {@link GraphView}    | the graph to draw; `version` bumps on change |
+ * | `_graph_view` | Python → JS | {@link GraphView}   | the graph as the canvas was created      |
  * | `selected`   | JS → Python | string               | id of the selected block, or ""          |
  * | `details`    | Python → JS | {@link Details} | {} | settings of the selected block           |
  * | `palette`    | Python → JS | {@link PaletteEntry}[] | layer types the user may add           |
@@ -17,15 +17,19 @@
  * | `locked`     | Python → JS | string               | why edits are refused now ("" if they are not) |
  * | `height`     | Python → JS | integer              | widget height in CSS pixels              |
  *
- * `graph_view` and `details` are the snapshot a view starts from; live changes arrive as ONE
- * ordered `update` push per state change (ipywidgets applies trait updates through a promise
- * chain but custom messages at once, so the two could overtake each other).
+ * `_graph_view` and `details` are what a view draws at once; it then calls `graph` for the
+ * current view (the trait is not re-sent per edit). Live changes arrive as ONE ordered `update`
+ * push per state change (ipywidgets applies trait updates through a promise chain but custom
+ * messages at once, so the two could overtake each other); an edit's `graph` is a delta
+ * (`{delta: true, base, nodes, removed, order?, edges_added, edges_removed}`, see
+ * canvas/store.ts `applyGraphDelta`), and `previews.progress` counts the previews streaming in.
  *
  * Messages go over the one wire of ./rpc.ts (calls with ids, pushes by topic); arrays inside
  * them use ./codec.ts (`{buffer, dtype, shape}`, bytes as binary buffers, never JSON lists):
  * - push `update`: {@link CanvasUpdate} `{version, graph?, details?, previews?, changes?}`, one
  *   per state change, applied whole (see canvas/store.ts). A selection change sends
  *   `{version, details}` without bumping the version.
+ * - call `graph {}` → `{version, graph, details}`: the whole current view.
  * - call `command {command}` → {@link CommandResult} `{version, added, removed, renamed}`; the
  *   edit's `update` arrives before this reply. Refused: the kernel's message.
  * - call `export {format: "code" | "keras"}` → `{format, code}` or `{format, filename, size}`
