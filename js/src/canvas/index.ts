@@ -21,6 +21,7 @@ import { SettingsPanel } from "../settings";
 import { Stage } from "./stage";
 import { CanvasStore, type StoreChange } from "./store";
 import { Toolbar } from "./toolbar";
+import { VersionsPanel } from "./versions";
 
 let viewCounter = 0;
 
@@ -104,6 +105,7 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   const inspector = new Inspector(doc, rpc, previews, settings.el);
   settings.el.insertBefore(inspector.el, settings.el.querySelector(".pnb-settings-body"));
 
+  const versions = new VersionsPanel(doc, rpc, refusal);
   const toolbar = new Toolbar(
     doc,
     {
@@ -113,14 +115,18 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
       redo: () => void run({ op: "redo" }),
       toggleMinimap: () => stage.toggleMinimap(),
     },
-    { exports: [exportControls.copyButton, exportControls.exportButton], previewsToggle: previews.toggle, syntheticBadge: previews.badge },
+    {
+      exports: [exportControls.copyButton, exportControls.exportButton, versions.button],
+      previewsToggle: previews.toggle,
+      syntheticBadge: previews.badge,
+    },
   );
   // "previews n/N" while the thumbnails stream in after the first paint.
   const progress = doc.createElement("div");
   progress.className = "pnb-preview-progress";
   progress.setAttribute("role", "status");
   progress.hidden = true;
-  stage.el.append(toolbar.el, stage.minimapCanvas, settings.el, status.el, progress);
+  stage.el.append(toolbar.el, stage.minimapCanvas, settings.el, status.el, progress, versions.el);
   root.append(palette.el, stage.el);
   el.appendChild(root);
 
