@@ -99,6 +99,10 @@ def test_canvas_lists_its_versions_and_restores_one_from_the_browser(
     assert canvas.graph.nodes["hidden"].settings["units"] == 5
     with pytest.raises(RpcError, match="id"):
         canvas._call_restore_version(Params("restore_version", {"id": "two"}), [])
+    monkeypatch.delenv("PERCEPTINB_HUB")
+    other = pnb.Canvas(_mlp(3), previews=False)
+    other.version_hub = hub  # trained into a hub other than the default one
+    assert [v["id"] for v in other._call_versions(Params("versions", {}), [])["versions"]] == [2, 1]
     viewer = pnb.Canvas(_mlp(3), previews=False, read_only=True)
     with pytest.raises(RpcError, match="read-only"):
         viewer._call_restore_version(Params("restore_version", {"id": 2}), [])

@@ -18,7 +18,15 @@ from perceptinb.widgets.rpc import Params, RpcError, rpc_method
 
 
 class CanvasVersions:
-    """`Canvas.versions` and `Canvas.restore`, and the browser's calls for them."""
+    """`Canvas.versions` and `Canvas.restore`, and the browser's calls for them.
+
+    Attributes:
+        version_hub: The hub the history reads when none is given: None, the default hub
+            (where trainings record unless told otherwise), or a `Hub` or path; set it when
+            this canvas trains into another hub (``canvas.version_hub = "runs.sqlite"``).
+    """
+
+    version_hub: Any = None
 
     if TYPE_CHECKING:  # what this uses of `Canvas`
         read_only: bool
@@ -30,7 +38,7 @@ class CanvasVersions:
     def versions(self, hub: Any = None) -> list[dict[str, Any]]:
         """This model's versions in `hub` (default: the default hub), oldest first, each with
         its diff to the previous one (see `perceptinb.hub.canvas_versions.version_history`)."""
-        found = resolve_hub(hub)
+        found = resolve_hub(hub if hub is not None else self.version_hub)
         return version_history(found, self.graph.name) if found is not None else []
 
     def restore(self, version: Any, hub: Any = None) -> None:
@@ -40,7 +48,7 @@ class CanvasVersions:
         Raises:
             HubLookupError: no such version. CommandError: the version cannot be restored.
         """
-        found = resolve_hub(hub)
+        found = resolve_hub(hub if hub is not None else self.version_hub)
         if found is None:
             raise ValueError("restore needs a hub. Received: hub=False.")
         self.apply(restore_command(found, version))
@@ -56,5 +64,7 @@ class CanvasVersions:
     def _call_restore_version(self, params: Params, buffers: list[Any]) -> dict[str, Any]:
         if self.read_only:
             raise RpcError("This canvas is read-only.")
-        found = resolve_hub(None)
+        found = resolve_hub(self.version_hub)
+        if found is None:
+            raise RpcError("This canvas has no hub to restore from (version_hub=False).")
         return self._apply(restore_command(found, params.required("id", int)))
