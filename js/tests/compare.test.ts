@@ -104,7 +104,9 @@ describe("compare widget", () => {
     await flush();
     expect(el.querySelector('[data-side="left"] .pnb-block.pnb-diff-removed[data-node-id="drop"]')).not.toBeNull();
     expect(el.querySelector('[data-side="right"] .pnb-block.pnb-diff-added[data-node-id="extra"]')).not.toBeNull();
-    expect(el.querySelectorAll('.pnb-block.pnb-diff-changed[data-node-id="conv"]')).toHaveLength(2);
+    const changed = el.querySelectorAll<HTMLElement>('.pnb-block.pnb-diff-changed[data-node-id="conv"]');
+    expect(changed).toHaveLength(2);
+    expect(changed[1].title).toBe("filters: 4 → 8");
     expect(el.querySelectorAll(".pnb-block:not(.pnb-diff-added, .pnb-diff-removed, .pnb-diff-changed)")).toHaveLength(0);
     expect(el.querySelector(".pnb-diff-note")).toBeNull();
     expect(el.querySelector(".pnb-compare")!.getAttribute("data-diff-ready")).toBe("1");

@@ -126,7 +126,13 @@ export class DiffCanvas {
   }
 
   /** Draws the graph view with each block's diff class and, where given, its thumbnail. */
-  draw(rawView: unknown, status: ReadonlyMap<string, DiffStatus>, previews: ReadonlyMap<string, Preview>): Bounds {
+  draw(
+    rawView: unknown,
+    status: ReadonlyMap<string, DiffStatus>,
+    previews: ReadonlyMap<string, Preview>,
+    /** Per changed block: its settings as "key: old → new" lines, shown on hover. */
+    changes: ReadonlyMap<string, string> = new Map(),
+  ): Bounds {
     const view = normalizeGraphView(rawView);
     const pictured = (id: string) => {
       const p = previews.get(id);
@@ -144,6 +150,8 @@ export class DiffCanvas {
       const mark = status.get(node.id) ?? "same";
       for (const s of ["added", "removed", "changed"]) block.classList.toggle(`pnb-diff-${s}`, s === mark);
       block.removeAttribute("tabindex"); // read-only: nothing to focus or edit
+      const changed = changes.get(node.id);
+      if (changed) block.title = changed;
       const p = previews.get(node.id);
       const slot = block.querySelector<HTMLElement>(".pnb-thumb");
       if (p && slot && pictured(node.id)) {

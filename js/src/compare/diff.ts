@@ -60,7 +60,8 @@ export class DiffView {
     const specs = [this.diff.left, this.diff.right];
     const bounds = this.canvases.map((canvas, i) => {
       const status = new Map(specs[i].nodes.map((n) => [n.id, n.status] as const));
-      return canvas.draw(sides[i].view, status, decodePreviews(sides[i].previews, buffers));
+      const changes = new Map(specs[i].nodes.filter((n) => n.changes.length).map((n) => [n.id, settingLines(n)] as const));
+      return canvas.draw(sides[i].view, status, decodePreviews(sides[i].previews, buffers), changes);
     });
     this.note.remove();
     // The left one frames both (fitting when readable, else the top at a readable scale, as
@@ -104,12 +105,20 @@ function changeList(doc: Document, diff: DiffData): HTMLElement {
     item.dataset.nodeId = node.id;
     item.append(div(doc, "pnb-diff-name", `${node.id} · ${node.type}`));
     for (const [key, before, after] of node.changes) {
-      item.append(div(doc, "pnb-diff-setting", `${key}: ${formatValue(before)} → ${formatValue(after)}`));
+      item.append(div(doc, "pnb-diff-setting", settingText(key, before, after)));
     }
     list.append(item);
   }
   list.hidden = !list.childElementCount;
   return list;
+}
+
+function settingText(key: string, before: string, after: string): string {
+  return `${key}: ${formatValue(before)} → ${formatValue(after)}`;
+}
+
+function settingLines(node: DiffNode): string {
+  return node.changes.map(([key, before, after]) => settingText(key, before, after)).join("\n");
 }
 
 function div(doc: Document, cls: string, text = ""): HTMLDivElement {
