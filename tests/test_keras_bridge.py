@@ -59,7 +59,8 @@ def test_small_models_round_trip(name: str) -> None:
     round_trip(SMALL_MODELS[name]())
 
 
-@pytest.mark.slow
+# Every keras.applications family stays in `make test` (about 1.5 min on 2 cores): these are
+# the models users bring first. The whole corpus, with keras-hub, is `slow` (make bench).
 @pytest.mark.parametrize("name", APPLICATIONS)
 def test_applications_round_trip(name: str) -> None:
     round_trip(application(name))
