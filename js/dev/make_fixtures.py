@@ -128,6 +128,18 @@ def previews_fixture() -> dict[str, Any]:
     }
 
 
+def text_fixture() -> dict[str, Any]:
+    """Previews of a text input (words as `labels`, one with markup that must stay text) and of
+    integer token ids (no labels), as the kernel sends them."""
+    previews = {
+        "text": summarize(np.array([["the <b>cat</b> sat & ran"]])),
+        "ids": summarize(np.array([[101, 7, 2048, 0]], np.int32)),
+    }
+    buffers: list[Any] = []
+    payload = previews_message(previews, [], True, False, buffers)
+    return {"previews": _message({"version": 1, **payload}, buffers)}
+
+
 # The palette the JS tests and the dev harness use: a few layers of every category, as the
 # kernel's `palette` trait lists them (category and order from perceptinb.catalog), not the
 # whole Keras list, so a Keras release that adds a layer does not make the fixture stale.
@@ -163,6 +175,7 @@ def fixtures() -> dict[str, str]:
         "kernel.json": kernel_fixture(_message),
         "palette.json": palette_fixture(),
         "previews.json": previews_fixture(),
+        "text.json": text_fixture(),
     }
     return {name: json.dumps(data, indent=1, sort_keys=True) + "\n" for name, data in files.items()}
 

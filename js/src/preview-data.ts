@@ -22,6 +22,8 @@ export interface Preview {
   error: string | null;
   grid: { rows: number; cols: number; tile: [number, number]; channels: number; shown: number } | null;
   range: [number, number] | null;
+  /** tokens of text: the word each id stands for (`labels[i]` for `data[i]`); null for bare ids. */
+  labels: string[] | null;
   /** The kernel version that delivered it: echoed as `data-version` once drawn. */
   version: number;
 }
@@ -83,6 +85,7 @@ export function decodeItem(raw: Partial<PreviewItem>, buffers: readonly (BufferL
           }
         : null,
     range: Array.isArray(raw.range) && raw.range.length === 2 ? [num(raw.range[0]), num(raw.range[1])] : null,
+    labels: Array.isArray(raw.labels) ? raw.labels.map((w) => String(w ?? "")) : null,
     version,
   };
   if (kind === "none") return p;

@@ -130,15 +130,26 @@ function drawVector(doc: Document, p: Preview, box: Box, prev: HTMLElement | nul
   return c;
 }
 
+/**
+ * Tokens as chips. Text carries its words as `labels`: the chip shows the word (as text, never
+ * markup) and its id on hover; bare token ids show the id. The whole list is the tooltip.
+ */
 function tokensEl(doc: Document, p: Preview, prev: HTMLElement | null, limit: number): HTMLElement {
   const d = prev && prev.tagName === "DIV" ? prev : doc.createElement("div");
   const ids = p.data!;
+  const words = p.labels;
   const n = Math.min(ids.length, limit);
   const spans: HTMLElement[] = [];
-  for (let i = 0; i < n; i++) spans.push(el(doc, "span", "pnb-token", String(ids[i])));
+  for (let i = 0; i < n; i++) {
+    const word = words?.[i];
+    const span = el(doc, "span", "pnb-token", word ?? String(ids[i]));
+    if (word !== undefined) span.title = `id ${ids[i]}`;
+    spans.push(span);
+  }
   if (ids.length > n) spans.push(el(doc, "span", "pnb-token-more", `+${ids.length - n}`));
   d.replaceChildren(...spans);
-  d.title = `token ids (${ids.length}): ${Array.from(ids.subarray(0, 256)).join(" ")}${ids.length > 256 ? " …" : ""}`;
+  const shown = words ? words.slice(0, 256) : Array.from(ids.subarray(0, 256));
+  d.title = `${words ? "tokens" : "token ids"} (${ids.length}): ${shown.join(" ")}${ids.length > 256 ? " …" : ""}`;
   return d;
 }
 

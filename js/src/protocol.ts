@@ -280,6 +280,8 @@ export interface PreviewItem {
   grid?: { rows: number; cols: number; tile: [number, number]; channels: number; shown: number; page?: number; pages?: number };
   /** Value range that uint8 0..255 (or the bars' axis) maps to. */
   range?: [number, number];
+  /** tokens of text: the words the ids stand for, in order. */
+  labels?: string[];
 }
 
 /** Thumbnails of changed nodes (all of them in the `previews` call); `removed` lost theirs. */
