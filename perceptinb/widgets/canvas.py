@@ -7,7 +7,8 @@ errors and previews. The browser talks to it over `perceptinb.widgets.rpc`:
 - calls (browser -> kernel): ``command {command}`` -> ``{version, added, removed, renamed}``;
   ``export {format}`` (see exports.py); ``previews {}`` -> every thumbnail (see
   preview/channel.py); ``preview_detail {node, page}`` -> the inspector's view;
-  ``set_previews {enabled}`` -> ``{version}``.
+  ``set_previews {enabled}`` -> ``{version}``; ``samples {}`` and ``pick_sample {index}``
+  (the sample strip, see canvas_samples.py).
   ``graph {}`` -> ``{version, graph, details}``: the whole graph view, for a view that starts.
 - one push per state change, topic ``update``: ``{version, graph?, details?, previews?,
   changes?}``. ``version`` grows by one per update that carries a graph or previews; ``graph``
@@ -45,6 +46,7 @@ from perceptinb.preview.engine import BLOCKED
 from perceptinb.preview.summarize import Preview
 from perceptinb.widgets import assets
 from perceptinb.widgets.canvas_calls import CanvasCalls
+from perceptinb.widgets.canvas_samples import CanvasSamples
 from perceptinb.widgets.canvas_state import CanvasState, Delta
 from perceptinb.widgets.canvas_versions import CanvasVersions
 from perceptinb.widgets.graph_view import graph_changes, node_details
@@ -58,7 +60,7 @@ from perceptinb.widgets.warm_up import WarmUp
 FIRST_PAINT_TRACE_LIMIT = 64
 
 
-class Canvas(RpcWidget, CanvasCalls, CanvasVersions, anywidget.AnyWidget):
+class Canvas(RpcWidget, CanvasCalls, CanvasVersions, CanvasSamples, anywidget.AnyWidget):
     """A Keras model drawn as layer blocks in a notebook cell, editable through commands.
 
     Args:
@@ -124,6 +126,7 @@ class Canvas(RpcWidget, CanvasCalls, CanvasVersions, anywidget.AnyWidget):
         self._refreshing = False
         self._viewed = False  # a view asked for the state: streamed previews are pushed
         self._previews = PreviewChannel(sample, target, enabled=previews)
+        self._reset_strip(sample, target)
         if not read_only:
             from perceptinb.catalog import palette_entries
 
@@ -197,6 +200,7 @@ class Canvas(RpcWidget, CanvasCalls, CanvasVersions, anywidget.AnyWidget):
         """Set the sample and its label together; returns once the previews are current."""
         with self._ready_lock():
             self._previews.set_data(data, target)
+            self._reset_strip(data, target)
             refresh = self._previews.refresh(self._history.graph, self._trace)
             self._publish(refresh, graph=Delta([]))
 
