@@ -20,7 +20,9 @@ import numpy as np
 
 from perceptinb import codec
 from perceptinb.catalog import CATEGORIES, palette_entries
+from perceptinb.graph import Graph, Node
 from perceptinb.preview.channel import detail_message, previews_message
+from perceptinb.preview.samples_strip import SampleRows
 from perceptinb.preview.summarize import failed, histogram, summarize
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -140,6 +142,25 @@ def text_fixture() -> dict[str, Any]:
     return {"previews": _message({"version": 1, **payload}, buffers)}
 
 
+def samples_fixture() -> dict[str, Any]:
+    """The reply of the ``samples`` call for three 4x4 gray images with labels and for two
+    table rows (see perceptinb/preview/samples_strip.py)."""
+    images = np.zeros((3, 4, 4, 1), np.float32)
+    for k in range(3):
+        images[k, k, :, 0] = 1.0  # a bright bar at row k
+    image_graph = Graph([Node("image", "InputLayer", {"batch_shape": [None, 4, 4, 1]})])
+    table_graph = Graph([Node("row", "InputLayer", {"batch_shape": [None, 3]})])
+    out: dict[str, Any] = {}
+    for name, rows in {
+        "images": SampleRows(images, np.array([7, 1, 4]), image_graph),
+        "table": SampleRows(np.array([[5.1, 3.5, 1.4], [4.9, 3.0, 1.25]]), None, table_graph),
+    }.items():
+        buffers: list[Any] = []
+        items = rows.items(buffers)
+        out[name] = _message({"index": 0, "total": rows.count, "items": items}, buffers)
+    return out
+
+
 # The palette the JS tests and the dev harness use: a few layers of every category, as the
 # kernel's `palette` trait lists them (category and order from perceptinb.catalog), not the
 # whole Keras list, so a Keras release that adds a layer does not make the fixture stale.
@@ -175,6 +196,7 @@ def fixtures() -> dict[str, str]:
         "kernel.json": kernel_fixture(_message),
         "palette.json": palette_fixture(),
         "previews.json": previews_fixture(),
+        "samples.json": samples_fixture(),
         "text.json": text_fixture(),
     }
     return {name: json.dumps(data, indent=1, sort_keys=True) + "\n" for name, data in files.items()}

@@ -70,6 +70,7 @@ describe("thumbnails", () => {
     expect(model.messages).toEqual([
       { kind: "rpc", id: expect.any(Number), method: "graph", params: {} },
       { kind: "rpc", id: expect.any(Number), method: "previews", params: {} },
+      { kind: "rpc", id: expect.any(Number), method: "samples", params: {} }, // the sample strip
     ]);
     expect(el.querySelectorAll(".pnb-preview")).toHaveLength(0);
     const h0 = parseFloat(block("conv2d").style.height);

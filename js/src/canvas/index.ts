@@ -18,6 +18,7 @@ import { type AnyModel, type Command, type GraphEdge, type GraphNode, type Graph
 import { BLOCK_WIDTH, blockHeight } from "../render";
 import { Rpc } from "../rpc";
 import { SettingsPanel } from "../settings";
+import { SampleStrip } from "./samples";
 import { Stage } from "./stage";
 import { CanvasStore, type StoreChange } from "./store";
 import { Toolbar } from "./toolbar";
@@ -106,6 +107,7 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   settings.el.insertBefore(inspector.el, settings.el.querySelector(".pnb-settings-body"));
 
   const versions = new VersionsPanel(doc, rpc, refusal);
+  const samples = new SampleStrip(doc, rpc, (message) => status.show(message, "error"));
   const toolbar = new Toolbar(
     doc,
     {
@@ -126,7 +128,7 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   progress.className = "pnb-preview-progress";
   progress.setAttribute("role", "status");
   progress.hidden = true;
-  stage.el.append(toolbar.el, stage.minimapCanvas, settings.el, status.el, progress, versions.el);
+  stage.el.append(toolbar.el, stage.minimapCanvas, settings.el, status.el, progress, versions.el, samples.el);
   root.append(palette.el, stage.el);
   el.appendChild(root);
 
@@ -292,6 +294,11 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
       return;
     }
     if ((ev.target as Element).closest?.("button") && (ev.key === "Enter" || ev.key === " ")) return;
+    if (!typing && (ev.key === "[" || ev.key === "]") && samples.count) {
+      ev.preventDefault(); // previous / next sample of the strip, from anywhere in the canvas
+      samples.step(ev.key === "[" ? -1 : 1);
+      return;
+    }
     const action = mapKey(ev, { selected, selectedEdge, readOnly, typing });
     if (!action) return;
     ev.preventDefault();
@@ -363,6 +370,7 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
     ({ result, buffers }) => store.allPreviews(result, buffers, Number(result.version) || 0),
     () => {}, // the view closed, or the kernel is gone: nothing to draw
   );
+  void samples.load();
 
   return () => {
     for (const f of cleanups.splice(0)) f();
