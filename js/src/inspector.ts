@@ -129,7 +129,7 @@ export class Inspector {
     this.el.open = true;
     this.el.setAttribute("aria-label", "Layer output preview");
     const summary = el(doc, "summary", "pnb-inspector-head");
-    this.title = el(doc, "span", "pnb-inspector-title", "Output of the first sample");
+    this.title = el(doc, "span", "pnb-inspector-title", "Output of the previewed sample");
     summary.append(this.title);
     this.views = el(doc, "div", "pnb-inspector-views");
     this.pager = el(doc, "div", "pnb-inspector-pager");
@@ -200,7 +200,7 @@ export class Inspector {
       return;
     }
     const target = d?.target ?? null;
-    this.title.textContent = `Output of the ${this.layer.store.synthetic ? "synthetic" : "first"} sample`;
+    this.title.textContent = `Output of the ${this.layer.store.synthetic ? "synthetic" : "previewed"} sample`;
     this.error.hidden = !item.error;
     this.error.textContent = item.error ?? "";
     // Failed on the sample: the message is all there is to show.

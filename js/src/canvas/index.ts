@@ -128,7 +128,8 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   progress.className = "pnb-preview-progress";
   progress.setAttribute("role", "status");
   progress.hidden = true;
-  stage.el.append(toolbar.el, stage.minimapCanvas, settings.el, status.el, progress, versions.el, samples.el);
+  // The strip before the settings panel: the panel, when open, lies over its right end.
+  stage.el.append(toolbar.el, stage.minimapCanvas, samples.el, settings.el, status.el, progress, versions.el);
   root.append(palette.el, stage.el);
   el.appendChild(root);
 
