@@ -136,3 +136,15 @@ def test_text_samples_show_a_snippet() -> None:
     items = BrowserStub(pnb.Canvas(model, sample=texts)).call("samples")[0]["result"]["items"]
     assert items[0] == {"index": 0, "kind": "text", "text": "a short review"}
     assert len(items[1]["text"]) <= 60 and items[1]["text"].endswith("…")
+
+
+def test_every_view_hears_of_picks_and_new_data() -> None:
+    x, y = _digits(6)
+    canvas = pnb.Canvas(_image_model(), sample=x, target=y)
+    stub = BrowserStub(canvas)
+    stub.call("samples")
+    stub.call("previews")  # a view asked for the state
+    canvas.pick_sample(1)  # from Python
+    canvas.set_sample(x[:3], y[:3])
+    assert [data for data, _ in stub.pushes("samples")] == [{"index": 1}, {"reload": True}]
+    assert stub.call("samples")[0]["result"]["total"] == 3

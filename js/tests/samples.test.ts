@@ -3,8 +3,8 @@
 // js/dev/make_fixtures.py from the Python side) drawn as thumbnails and text; picking by click,
 // arrow keys and `[` / `]` asks the kernel `pick_sample`; a refused pick shows the kernel's error.
 import { afterEach, describe, expect, it } from "vitest";
-import { decodeArray } from "../src/codec";
 import { itemLabel, SampleStrip, type StripItem, stripPixels } from "../src/canvas/samples";
+import { decodeArray } from "../src/codec";
 import type { Rpc } from "../src/rpc";
 import { RpcError } from "../src/rpc";
 import fixture from "./fixtures/samples.json";
@@ -98,6 +98,20 @@ describe("sample strip", () => {
     await strip.pick(5);
     expect(strip.selected).toBe(0);
     expect(errors).toEqual(["pick_sample: Expected a sample index in 0..2. Received: 5."]);
+  });
+
+  it("follows the kernel's pushes: a pick from Python marks it, new data reloads the strip", async () => {
+    const { strip, calls, options } = await mount("images");
+    strip.pushed({ index: 1 });
+    expect(strip.selected).toBe(1);
+    expect(options().map((o) => o.getAttribute("aria-selected"))).toEqual(["false", "true", "false"]);
+    strip.pushed({ index: 7 }); // not in the strip: ignored
+    expect(strip.selected).toBe(1);
+    expect(calls.filter(([m]) => m === "pick_sample")).toEqual([]); // the kernel picked: no call back
+    strip.pushed({ reload: true });
+    await flush();
+    expect(calls.filter(([m]) => m === "samples").length).toBe(2);
+    expect(strip.selected).toBe(0);
   });
 
   it("a canvas without data shows no strip", async () => {

@@ -5,6 +5,8 @@ Calls (see `perceptinb.widgets.rpc`): ``samples {}`` -> ``{index, total, items}`
 `perceptinb.preview.samples_strip.SampleRows.items`; images travel as codec buffers);
 ``pick_sample {index}`` -> ``{version, index}``; the previews of the picked sample come with the
 update it pushes. A bad index is refused with an error naming it, and nothing changes.
+Push (topic ``samples``): ``{index}`` after a pick (from Python too), ``{reload: true}`` when the
+canvas gets new data, so every view's strip follows.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class CanvasSamples:
         _history: Any
         _trace: Any
         _version: int
+        _viewed: bool
+        rpc: Any
 
         def _ready_lock(self) -> Any: ...
         def _publish(self, refresh: Any, **kwargs: Any) -> None: ...
@@ -37,6 +41,8 @@ class CanvasSamples:
         self._strip_source = (data, target)
         self._strip = None
         self._sample_index = 0
+        if self._viewed:
+            self.rpc.push("samples", {"reload": True})
 
     def _rows(self) -> SampleRows:
         if self._strip is None:
@@ -62,6 +68,7 @@ class CanvasSamples:
             self._sample_index = int(index)
             refresh = self._previews.refresh(self._history.graph, self._trace)
             self._publish(refresh, graph=Delta([]))
+            self.rpc.push("samples", {"index": self._sample_index})
 
     @rpc_method("samples")
     def _call_samples(self, params: Params, buffers: list[Any]) -> Reply:

@@ -1,7 +1,7 @@
 """The sample strip in a real JupyterLab and Chromium: a digits canvas shows its first samples as
 thumbnails; clicking the third makes it the previews' sample (the input block's thumbnail
-changes, the kernel's `canvas.sample_index` follows), `]` steps to the next; screenshots in light
-and dark (test-artifacts/screenshots)."""
+changes, the kernel's `canvas.sample_index` follows), `]` steps to the next, a pick from Python
+moves the strip's selection; screenshots in light and dark (test-artifacts/screenshots)."""
 
 from __future__ import annotations
 
@@ -55,6 +55,8 @@ def test_strip_shows_samples_and_picking_one_previews_it(lab_page, lab_server):
     canvas.locator('.pnb-samples [aria-selected="true"][data-index="3"]').wait_for()
     out = lab.run_cell(page, "print(canvas.sample_index)")
     assert out.strip().endswith("3")
+    lab.run_cell(page, "canvas.pick_sample(5)")  # from Python: the strip follows
+    canvas.locator('.pnb-samples [aria-selected="true"][data-index="5"]').wait_for()
     canvas.locator('.pnb-block[data-node-id="head"]').click()  # an output: its target beside it
     canvas.locator(".pnb-inspector-target").wait_for()
     lab.set_theme(page, "dark")

@@ -332,6 +332,7 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   // --- kernel ---
   cleanups.push(store.subscribe(onStoreChange));
   cleanups.push(rpc.on("update", (data, buffers) => store.apply(data, buffers)));
+  cleanups.push(rpc.on("samples", (data) => samples.pushed(data)));
   // A snapshot newer than the store (e.g. the comm reconnected); normally the push came first.
   listen(`change:${TRAITS.graphView}`, () => store.snapshot(model.get(TRAITS.graphView), model.get(TRAITS.details)));
   listen(`change:${TRAITS.selected}`, () => {

@@ -3,7 +3,8 @@
  * as small thumbnails, table rows and text as short text, each with its target). Picking one
  * (click, ArrowLeft/ArrowRight in the strip, `[` / `]` anywhere in the canvas) asks the kernel
  * (``pick_sample {index}``) to make it the sample every block previews; the new thumbnails come
- * with the kernel's ordered ``update`` push, like any other preview change.
+ * with the kernel's ordered ``update`` push, like any other preview change. The kernel's
+ * ``samples`` push keeps every view's strip in step with picks from Python or other views.
  */
 import "./samples.css";
 import { type BufferLike, decodeArray, type NdArray } from "../codec";
@@ -98,6 +99,15 @@ export class SampleStrip {
     this.el.replaceChildren(...items.map((item) => this.itemEl(item, buffers)));
     this.el.hidden = items.length === 0;
     this.mark();
+  }
+
+  /** The kernel's ``samples`` push: another view (or Python) picked `index`, or the data changed. */
+  pushed(data: { index?: unknown; reload?: unknown }): void {
+    if (data?.reload) void this.load();
+    else if (typeof data?.index === "number" && data.index >= 0 && data.index < this.items.length) {
+      this.index = data.index;
+      this.mark();
+    }
   }
 
   /** Steps `delta` samples from the selected one (clamped to the strip). */
