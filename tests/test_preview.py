@@ -132,7 +132,8 @@ def test_edit_recomputes_only_the_edited_node_and_descendants() -> None:
     np.testing.assert_array_equal(canvas.previews["conv"].data, conv_before)
     canvas.apply({"op": "set", "node": "dropout", "key": "rate", "value": 0.5})
     assert canvas.preview_stats["recomputed"] == 2  # dropout and dense
-    assert set(canvas.preview_stats) == {"recomputed", "seconds", "bytes"}
+    assert set(canvas.preview_stats) == {"recomputed", "seconds", "bytes", "path"}
+    assert canvas.preview_stats["path"] == "numpy"  # edits take the incremental path
 
 
 def test_sample_forms_are_accepted() -> None:

@@ -234,8 +234,12 @@ def _image(values: np.ndarray, kind: str, shape, stats, detail: bool) -> Preview
     return Preview(kind, shape, stats, _to_uint8(small, lo, hi), value_range=(lo, hi))
 
 
-def _grid(values: np.ndarray, shape, stats, detail: bool, page: int) -> Preview:
-    channels = values.shape[-1]
+def _grid(
+    values: np.ndarray, shape, stats, detail: bool, page: int, channels: int | None = None
+) -> Preview:
+    # `channels`: the count of feature maps when `values` holds only the page's shown ones
+    # (the fused path shrinks them before they leave TensorFlow).
+    channels = values.shape[-1] if channels is None else channels
     per_page = DETAIL_CHANNELS if detail else THUMB_CHANNELS
     pages = max(1, math.ceil(channels / per_page))
     page = min(max(page, 0), pages - 1)

@@ -218,12 +218,15 @@ class Canvas(RpcWidget, CanvasCalls, CanvasVersions, CanvasSamples, anywidget.An
         return self._previews.previews
 
     @property
-    def preview_stats(self) -> dict[str, float]:
-        """What the last preview refresh did: ``{"recomputed", "seconds", "bytes"}`` (all the
-        batches of the first previews together); blocks until they are computed."""
+    def preview_stats(self) -> dict[str, Any]:
+        """What the last preview refresh did: ``{"recomputed", "seconds", "bytes", "path"}``
+        (all the batches of the first previews together; ``path``: "numpy", "fused" or
+        "mixed", see `perceptinb.preview.engine`); blocks until they are computed."""
         self._warm_up.finish()
         last = self._previews.last
-        return last.stats if last is not None else {"recomputed": 0, "seconds": 0.0, "bytes": 0}
+        if last is None:
+            return {"recomputed": 0, "seconds": 0.0, "bytes": 0, "path": "numpy"}
+        return last.stats
 
     @property
     def previews_enabled(self) -> bool:
