@@ -148,3 +148,15 @@ def test_every_view_hears_of_picks_and_new_data() -> None:
     canvas.set_sample(x[:3], y[:3])
     assert [data for data, _ in stub.pushes("samples")] == [{"index": 1}, {"reload": True}]
     assert stub.call("samples")[0]["result"]["total"] == 3
+
+
+def test_tensors_and_series_are_cut_to_the_strip_and_an_empty_dataset_is_refused() -> None:
+    x, y = _digits(40)
+    canvas = pnb.Canvas(_image_model(), sample=tf.constant(x), target=pd.Series(y))
+    items = BrowserStub(canvas).call("samples")[0]["result"]["items"]
+    assert len(items) == STRIP_ROWS and items[11]["target"] == str(y[11])
+    canvas.pick_sample(11)
+    np.testing.assert_array_equal(canvas.sample["image"], x[11:12])
+    empty = tf.data.Dataset.from_tensor_slices((x[:0], y[:0])).batch(4)
+    reply, _ = BrowserStub(pnb.Canvas(_image_model(), sample=empty)).call("samples")
+    assert "empty" in reply["error"]

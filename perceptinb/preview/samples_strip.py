@@ -38,7 +38,7 @@ class SampleRows:
             return
         x, y = _rows(data, graph)
         if target is not None:
-            y = _to_numpy(target)
+            y = _to_numpy(_head(target))
         self.x = _map(x, lambda a: a[:STRIP_ROWS])
         self.count = min(STRIP_ROWS, min(len(a) for a in _leaves(self.x)))
         self.y = None if y is None or y.ndim == 0 else y[: self.count]
@@ -77,7 +77,7 @@ def _rows(data: Any, graph: Graph) -> tuple[Any, np.ndarray | None]:
     if _is_dataset(data):
         return _dataset_rows(data, graph)
     if type(data).__name__ == "DataFrame":
-        return _batched(data.to_numpy(), graph), None
+        return _batched(data, graph), None
     if isinstance(data, (list, tuple)) and len(graph.input_ids) > 1:
         return [_batched(v, graph, nid) for v, nid in zip(data, graph.input_ids)], None
     if isinstance(data, (list, tuple)) and len(data) == 1:
@@ -112,11 +112,21 @@ def _dataset_rows(data: Any, graph: Graph) -> tuple[Any, np.ndarray | None]:
 
 
 def _batched(value: Any, graph: Graph, node_id: str | None = None) -> np.ndarray:
-    """`value` with a batch axis: a single sample (rank of the input) gains one."""
-    array = _to_numpy(value)
+    """The first `STRIP_ROWS` of `value` with a batch axis: a single sample (rank of the input)
+    gains one. A batch is cut before it is converted, so a big tensor is never copied whole."""
     nid = node_id if node_id in graph.nodes else (graph.input_ids[0] if graph.input_ids else None)
     rank = len(list(graph.nodes[nid].settings.get("batch_shape") or [None])[1:]) if nid else 0
+    if len(getattr(value, "shape", ())) == rank + 1:
+        value = _head(value)
+    array = _to_numpy(value)
     return array[None] if array.ndim == rank else array
+
+
+def _head(value: Any) -> Any:
+    """The first `STRIP_ROWS` along the first axis (numpy, tensors, DataFrames, Series)."""
+    if len(getattr(value, "shape", ())) < 1:
+        return value
+    return value.iloc[:STRIP_ROWS] if hasattr(value, "iloc") else value[:STRIP_ROWS]
 
 
 def _thumbnail(row: np.ndarray, buffers: list[Any]) -> dict[str, Any]:

@@ -73,7 +73,10 @@ class CanvasSamples:
     @rpc_method("samples")
     def _call_samples(self, params: Params, buffers: list[Any]) -> Reply:
         with self._ready_lock():
-            rows = self._rows()
+            try:
+                rows = self._rows()
+            except ValueError as exc:  # data the strip cannot read: say why, draw none
+                raise RpcError(f"samples: {exc}") from None
             out: list[Any] = []
             items = rows.items(out)
             return Reply({"index": self._sample_index, "total": rows.count, "items": items}, out)
