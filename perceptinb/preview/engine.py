@@ -8,12 +8,13 @@ tensors between layers (no copies); only the summaries are converted to numpy.
 Two paths compute a full refresh. The numpy path runs each layer eagerly and summarizes its
 output with numpy (`summarize`). The fused path (`perceptinb.preview.fused`) runs the whole
 graph as one `tf.function` that also computes the summaries, so activations stay inside
-TensorFlow. It is much faster per refresh (ResNet50: 0.6x a plain eager ``model(x)`` against
-1.4x), but tracing it costs about 60 ms per block once (11 s for ResNet50 on 2 cores), so with
-``fused="auto"`` the engine pays for it like renting before buying: full recomputes of one
-graph structure (e.g. `Canvas.refresh_previews` after each training epoch) stay on the numpy
-path until their summed time reaches the expected compile time, then the compiled pass is used
-for every further one; at worst this costs twice the best choice made in hindsight. First
+TensorFlow. It is faster per refresh (ResNet50 on 2 shared cores: 0.6-1.1x a plain eager
+``model(x)``, against 1.3-1.5x for the numpy path), but tracing it costs about 25-30 ms per
+block once (4.4-5 s for ResNet50). So with ``fused="auto"`` the engine rents before it buys:
+full recomputes of one graph structure (e.g. `Canvas.refresh_previews` after each training
+epoch) stay on the numpy path until their summed time reaches the expected compile time, then
+the compiled pass is used for every further one; with a fair compile estimate this costs at
+most about twice the best choice made in hindsight. First
 paints and edits (incremental) stay on the numpy path. Nodes the fused function cannot
 summarize or run fall back to numpy, one by one.
 """
@@ -36,9 +37,9 @@ from perceptinb.preview.sample import Sample
 from perceptinb.preview.summarize import Preview, failed, histogram, summarize
 
 BLOCKED = "Not computed: an upstream block failed on the sample."
-# Measured: tracing ResNet50's fused function (177 blocks) took 11.4 s on 2 cores. Each engine
-# replaces it with its own measurement after its first compile.
-COMPILE_SECONDS_PER_NODE = 0.06
+# Measured: tracing and first running ResNet50's fused function (177 blocks) took 4.4-5 s on
+# 2 cores. Each engine replaces it with its own measurement after its first compile.
+COMPILE_SECONDS_PER_NODE = 0.03
 
 
 @dataclass
