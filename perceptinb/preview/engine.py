@@ -238,6 +238,7 @@ class PreviewEngine:
         structure = self._structure(graph, layers, sample, order, incoming_of)
         if structure != self._full_structure:
             self._full_structure, self._numpy_spent = structure, 0.0
+            self._runner = ("", None)  # frees the old graph's function and layers
         if stale < len(order):
             return  # a batch of streaming previews, or nothing to recompute
         name, runner = self._runner
