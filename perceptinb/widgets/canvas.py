@@ -240,6 +240,8 @@ class Canvas(RpcWidget, CanvasCalls, CanvasVersions, CanvasSamples, anywidget.An
 
     def refresh_previews(self) -> None:
         """Recompute every preview with the current weights (e.g. after a training epoch)."""
+        # A stream still running would merge its stats into this refresh's preview_stats.
+        self._warm_up.finish()
         with self._ready_lock():
             refresh = self._previews.refresh(self._history.graph, self._trace, invalidate=True)
             self._publish(refresh)
