@@ -54,6 +54,9 @@ class Trace:
     errors: dict[str, str] = field(default_factory=dict)
     blocked: set[str] = field(default_factory=set)
     packed: dict[str, str] = field(default_factory=dict)
+    # The traces of nested models, per group node id (set by the canvas, whose layer cache
+    # builds them): their inner blocks get previews (see `perceptinb.preview.nested`).
+    children: dict[str, Trace] = field(default_factory=dict)
 
 
 LayerProvider = Callable[[Graph, Node, list[Any]], Any]

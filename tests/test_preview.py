@@ -98,7 +98,10 @@ def cnn_sample() -> np.ndarray:
 def test_every_node_gets_a_preview_or_an_error(name: str) -> None:
     model = SMALL_MODELS[name]()
     canvas = pnb.Canvas(model, sample=sample_inputs(model))
-    assert set(canvas.previews) == set(canvas.graph.nodes)
+    nodes = canvas.graph.nodes.values()
+    groups = {n.id: n.children for n in nodes if n.children and not n.shares}
+    inner = {f"{gid}/{cid}" for gid, children in groups.items() for cid in children.nodes}
+    assert set(canvas.previews) == set(canvas.graph.nodes) | inner  # inner blocks: GROUP/CHILD
     for node_id, preview in canvas.previews.items():
         assert preview.error is None, (node_id, preview.error)
         assert preview.kind != "none" and preview.stats

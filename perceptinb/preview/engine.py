@@ -33,6 +33,7 @@ from perceptinb.graph import Graph
 from perceptinb.keras_bridge import Trace, fill_template
 from perceptinb.keras_errors import keras_message
 from perceptinb.preview.fused import Fused, FusedRunner
+from perceptinb.preview.nested import NestedPreviews
 from perceptinb.preview.sample import Sample
 from perceptinb.preview.summarize import Preview, failed, histogram, summarize
 
@@ -120,6 +121,7 @@ class PreviewEngine:
         self._weights_epoch = 0
         self._layers_alive: list[Any] = []
         self._layer_seconds = 0.0
+        self._nested = NestedPreviews()  # the inner blocks of groups ("GROUP/CHILD")
 
     def invalidate(self) -> None:
         """Forget every result, e.g. after training changed the weights."""
@@ -194,12 +196,20 @@ class PreviewEngine:
             if until is not None and time.perf_counter() > until:
                 stopped = True
                 break
-        removed = [nid for nid in self.previews if nid not in graph.nodes]
+        removed = [
+            nid for nid in self.previews if nid not in graph.nodes and not self._nested.owns(nid)
+        ]
         for nid in removed:
             del self.previews[nid]
         for gone in [k for k in keys if k not in graph.nodes]:
             keys.pop(gone)
             outputs.pop(gone, None)
+        inner_changed, inner_removed, inner_recomputed = self._nested.refresh(
+            graph, layers, keys, outputs, incoming_of, self.previews
+        )
+        changed += inner_changed
+        removed += inner_removed
+        recomputed += inner_recomputed
         self._layers_alive = list(layers.layers.values())
         if not stopped:
             self._fused = {}  # the activations live on in `outputs` only
@@ -286,6 +296,10 @@ class PreviewEngine:
 
     def detail(self, node_id: str, page: int, target: Any = None) -> dict[str, Any] | None:
         """Full-resolution preview, histogram and target for the inspector."""
+        if node_id not in self._outputs:
+            inner, child = self._nested.engine_of(node_id)
+            if inner is not None:
+                return inner.detail(child, page, target)
         produced = self._outputs.get(node_id)
         if not produced:
             return None

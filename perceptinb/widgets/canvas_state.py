@@ -101,6 +101,7 @@ class CanvasState:
             layers.new_pass()
             shapes = trace(graph, layers, incoming_of=self.index.incoming)
         self.trace: Trace = shapes
+        self.trace.children = dict(layers.child_traces)
         self.views: dict[str, dict[str, Any]] = {}
         for nid in graph.nodes:
             self.views[nid] = self._view(nid)
@@ -115,6 +116,7 @@ class CanvasState:
         """Take `full` (from `trace_all`) as the trace; returns the views that changed (none
         when the shapes the canvas started from were right)."""
         self.trace = full
+        full.children = dict(self._layers.child_traces)
         delta = Delta(list(self.index.order))
         for nid in self.graph.nodes:
             view = self._view(nid)
@@ -157,6 +159,7 @@ class CanvasState:
             graph, self._layers, previous=self.trace, only=delta.retraced,
             incoming_of=index.incoming,
         )
+        self.trace.children = dict(self._layers.child_traces)
         for nid in [*delta.retraced, *(moved - dirty)]:
             self.views[nid] = self._view(nid)
         delta.views = [self.views[nid] for nid in [*delta.retraced, *(moved - dirty)]]
