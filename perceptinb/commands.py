@@ -9,7 +9,8 @@ a handler copies a node before changing it). So an edit costs the change, not th
 comparing two snapshots node by node (`is`) tells what an edit or an undo touched.
 
 Ops: add {type, settings?, id?, pos?} · remove {node} · connect / disconnect {src, dst,
-src_port?, dst_port?} · set {node, key, value} · rename {node, name} · move {node, pos} ·
+src_port?, dst_port?} · set {node, key, value} · rename {node, name} (``node`` may be a
+``"GROUP/CHILD"`` path into a nested model for these two) · move {node, pos} ·
 restore {graph} (a whole perceptinb graph document, e.g. a hub version: one undoable step) ·
 undo · redo. ``connect`` to a taken input port of a multi-input layer inserts there.
 """
@@ -80,7 +81,10 @@ def apply_command(
     new = _shallow_copy(graph)
     layers: dict[str, Any] = {}
     try:
-        _HANDLERS[op](new, command, layers)
+        handler = _HANDLERS[op]
+        if op in ("set", "rename") and _is_inner_path(graph, command["node"]):
+            handler = _edit_inner
+        handler(new, command, layers)
         # Only what the command changed is checked again: the rest was valid before.
         changed = [nid for nid, node in new.nodes.items() if graph.nodes.get(nid) is not node]
         structure = (
@@ -126,7 +130,7 @@ def _own(graph: Graph, node_id: str) -> Node:
         node.shares,
         copy.deepcopy(node.call),
         copy.deepcopy(node.module),
-        node.children,  # nested graphs are never edited by commands
+        node.children,  # nested graphs are replaced whole (see `_edit_inner`), never changed
     )
     graph.nodes[node_id] = mine
     return mine
@@ -345,6 +349,42 @@ def _rename(graph: Graph, cmd: dict[str, Any], built: dict[str, Any]) -> None:
         graph.outputs = [(ren(nid), port) for nid, port in graph.outputs]
     if old in graph.weights:
         graph.weights = {ren(k): v for k, v in graph.weights.items()}
+
+
+def _is_inner_path(graph: Graph, node_id: Any) -> bool:
+    """``"GROUP/CHILD"`` addresses a block inside a nested model (ids never hold a "/")."""
+    return isinstance(node_id, str) and node_id not in graph.nodes and "/" in node_id
+
+
+def _edit_inner(graph: Graph, cmd: dict[str, Any], built: dict[str, Any]) -> None:
+    """A `set` or `rename` of a block inside a nested model (``"GROUP/CHILD"``, deeper paths
+    too): the command applies to the group's nested graph, through the same checks, and the
+    group takes the new nested graph, so the canvas rebuilds the group's model (its layer
+    cache keys on the nested graph) and undo gives the old one back."""
+    path = cmd["node"]
+    group_id, _, rest = path.partition("/")
+    group = graph.nodes.get(group_id)
+    if group is None or graph.owner(group_id).children is None:
+        raise CommandError(
+            f"'node' names no node of the graph: {group_id!r} is no nested model. "
+            f"Received: {_short(path)}."
+        )
+    _refuse_locked(graph, group_id)
+    owner = graph.owner(group_id).id  # a shared nested model is edited where it is defined
+    children = graph.nodes[owner].children
+    assert children is not None
+    if rest.split("/")[0] not in children.nodes:
+        raise CommandError(
+            f"'node' names no node of the graph: {group_id!r} has no block "
+            f"{rest.split('/')[0]!r}. Received: {_short(path)}."
+        )
+    try:
+        # Layers built while judging inner settings are keyed by inner ids: not offered to
+        # the canvas, whose cache primes by top-level id.
+        edited = apply_command(children, {**cmd, "node": rest})
+    except CommandError as exc:
+        raise CommandError(f"In nested model {group_id!r}: {exc}") from None
+    _own(graph, owner).children = edited
 
 
 def _move(graph: Graph, cmd: dict[str, Any], built: dict[str, Any]) -> None:

@@ -165,10 +165,10 @@ def test_details_trait_carries_fields_and_keeps_settings() -> None:
     details = canvas.details
     assert details["settings"]["units"] == 6
     assert {f["key"]: f["value"] for f in details["fields"]}["units"] == 6
-    # Inside a nested model (Keras names its layers, so ask the graph for one): shown, not edited.
+    # Inside a nested model (Keras names its layers, so ask the graph for one): edited by path.
     inner = [nid for nid in canvas.graph.nodes["tower"].children.nodes if nid != "input_layer"]
     canvas.selected = f"tower/{inner[-1]}"
-    assert details["fields"] and all(not f["editable"] for f in canvas.details["fields"])
+    assert details["fields"] and any(f["editable"] for f in canvas.details["fields"])
     canvas.apply({"op": "set", "node": "shared", "key": "units", "value": 7})
     canvas.selected = "shared"
     assert {f["key"]: f["value"] for f in canvas.details["fields"]}["units"] == 7

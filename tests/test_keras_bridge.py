@@ -331,9 +331,12 @@ def test_live_import_locks_what_cannot_be_rebuilt_and_draws_it() -> None:
     assert inner_graph.live["custom_block"] is inner.get_layer("custom_block")
     x = np.ones((1, 3), "float32")
     canvas = pnb.Canvas(graph, sample=x)
-    assert canvas.errors == {} and set(canvas.previews) == set(graph.nodes)
+    inner_ids = {f"inner/{cid}" for cid in inner_graph.nodes}  # inner blocks: GROUP/CHILD
+    assert canvas.errors == {} and set(canvas.previews) == set(graph.nodes) | inner_ids
     assert all(p.error is None for p in canvas.previews.values())
     np.testing.assert_allclose(canvas.model(x), model(x), atol=1e-6)
+    with pytest.raises(pnb.CommandError, match="'custom_block'.*cannot be edited"):
+        canvas.apply({"op": "set", "node": "inner/custom_block", "key": "trainable", "value": 0})
     with pytest.raises(pnb.GraphError, match="block 'inner/custom_block' cannot be rebuilt"):
         graph.to_keras()
     assert graph.copy().locked == graph.locked

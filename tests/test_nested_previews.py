@@ -85,3 +85,59 @@ def test_mobilenet_backbone_under_a_head_previews_every_inner_block() -> None:
     assert len(inner) == len(base.layers)
     assert not [nid for nid in inner if previews[nid].error]
     assert seconds < 30
+
+
+# -- editing inner blocks -------------------------------------------------------------------
+def test_set_on_an_inner_block_rebuilds_the_group_and_updates_previews(sample) -> None:
+    canvas = pnb.Canvas(transfer_model(), sample=sample)
+    before = {nid: canvas.previews[nid] for nid in ("base/conv1", "base/relu1", "pool", "head")}
+    json_before = canvas.graph.to_json()
+    canvas.apply({"op": "set", "node": "base/conv1", "key": "filters", "value": 6})
+    assert canvas.graph.nodes["base"].children.nodes["conv1"].settings["filters"] == 6
+    assert canvas.model.get_layer("base").get_layer("conv1").filters == 6
+    assert canvas.previews["base/conv1"].shape == (14, 14, 6)
+    for nid in ("base/relu1", "pool", "head"):  # downstream, inside the group and after it
+        assert canvas.previews[nid] is not before[nid]
+    assert canvas.previews["pool"].shape == (6,)
+    assert not canvas.errors
+    canvas.undo()
+    assert canvas.graph.to_json() == json_before
+    assert canvas.previews["base/conv1"].shape == (14, 14, 4)
+    assert canvas.model.get_layer("base").get_layer("conv1").filters == 4
+    group = next(n for n in canvas.graph_view["nodes"] if n["id"] == "base")["group"]
+    assert next(n for n in group["nodes"] if n["id"] == "conv1")["shape"] == "(None, 14, 14, 4)"
+
+
+def test_rename_of_an_inner_block_moves_its_preview(sample) -> None:
+    canvas = pnb.Canvas(transfer_model(), sample=sample)
+    canvas.apply({"op": "rename", "node": "base/bn1", "name": "norm"})
+    assert "norm" in canvas.graph.nodes["base"].children.nodes
+    assert "base/norm" in canvas.previews and "base/bn1" not in canvas.previews
+    canvas.apply({"op": "set", "node": "base/norm", "key": "name", "value": "bn1"})
+    assert "base/bn1" in canvas.previews and "base/norm" not in canvas.previews
+
+
+@pytest.mark.parametrize(
+    ("command", "named"),
+    [
+        ({"op": "set", "node": "base/nope", "key": "filters", "value": 2}, "'nope'"),
+        ({"op": "set", "node": "nogroup/conv1", "key": "filters", "value": 2}, "'nogroup'"),
+        ({"op": "set", "node": "head/conv1", "key": "filters", "value": 2}, "'head'"),
+        ({"op": "set", "node": "base/conv1", "key": "filters", "value": -3}, "'conv1'"),
+        ({"op": "set", "node": "base/conv1", "key": "nosuch", "value": 1}, "'nosuch'"),
+        ({"op": "rename", "node": "base/conv1", "name": "bn1"}, "'bn1'"),
+    ],
+)
+def test_bad_inner_commands_name_the_culprit_and_change_nothing(sample, command, named) -> None:
+    canvas = pnb.Canvas(transfer_model(), sample=sample)
+    json_before = canvas.graph.to_json()
+    with pytest.raises(pnb.CommandError, match=named):
+        canvas.apply(command)
+    assert canvas.graph.to_json() == json_before
+
+
+def test_inner_fields_are_editable_in_the_details(sample) -> None:
+    canvas = pnb.Canvas(transfer_model(), sample=sample)
+    canvas.selected = "base/conv1"
+    fields = {f["key"]: f for f in canvas.details["fields"]}
+    assert fields["filters"]["editable"]

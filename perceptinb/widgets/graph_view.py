@@ -127,11 +127,13 @@ def node_details(graph: Graph, path: str, views: dict[str, dict[str, Any]]) -> d
     """
     *groups, leaf = path.split("/")
     node_views = views
+    group_locked = False  # a group drawn from the live model locks its inner blocks too
     for group_id in groups:
         node = graph.nodes.get(group_id)
         group_view = node_views.get(group_id)
         if node is None or node.children is None or group_view is None or not group_view["group"]:
             return {}
+        group_locked = group_locked or graph.owner(group_id).id in graph.locked
         graph = node.children
         node_views = {v["id"]: v for v in group_view["group"]["nodes"]}
     node = graph.nodes.get(leaf)
@@ -148,10 +150,14 @@ def node_details(graph: Graph, path: str, views: dict[str, dict[str, Any]]) -> d
         "shares": node.shares,
         "settings": owner.settings,
         "locked": graph.locked.get(owner.id),
-        # The settings form; nodes inside a nested model are shown but not edited (commands
-        # address top-level nodes only), nor are blocks drawn from the live model.
+        # The settings form; nodes inside a nested model are edited by their path (commands
+        # accept "GROUP/CHILD"); blocks drawn from the live model are not.
         "fields": [
-            {**field, "editable": field["editable"] and not groups and owner.id not in graph.locked}
+            {
+                **field,
+                "editable": field["editable"] and not group_locked
+                and owner.id not in graph.locked,
+            }
             for field in setting_fields(owner, owner.settings)
         ],
     }

@@ -45,8 +45,12 @@ class LayerCache:
         layer = self._layers.get(key)
         if layer is not None:
             self._layers.move_to_end(key)
-            if node.children is not None and node.id not in self.child_traces:
-                self.child_traces[node.id] = self._nested.get(key, Trace())
+            if node.children is not None:
+                # The trace of this very model: after an undo the group's cached model comes
+                # back, and its trace must replace the one of the edit it undoes.
+                nested = self._nested.get(key)
+                if nested is not None or node.id not in self.child_traces:
+                    self.child_traces[node.id] = nested or Trace()
             return layer
         if node.children is not None:
             layer, child_trace = build(node.children, self)
