@@ -141,3 +141,22 @@ def test_inner_fields_are_editable_in_the_details(sample) -> None:
     canvas.selected = "base/conv1"
     fields = {f["key"]: f for f in canvas.details["fields"]}
     assert fields["filters"]["editable"]
+
+
+def test_groups_inside_groups_preview_and_edit_by_their_full_path(sample) -> None:
+    image = keras.Input((16, 16, 3), name="image")
+    stem = keras.Model(image, keras.layers.Conv2D(2, 3, name="conv")(image), name="stem")
+    outer_in = keras.Input((16, 16, 3), name="outer_in")
+    outer = keras.Model(
+        outer_in, keras.layers.ReLU(name="relu")(stem(outer_in)), name="backbone"
+    )
+    pixels = keras.Input((16, 16, 3), name="pixels")
+    head = keras.layers.Dense(2, name="head")(keras.layers.Flatten(name="flat")(outer(pixels)))
+    canvas = pnb.Canvas(keras.Model(pixels, head), sample=sample)
+    assert canvas.previews["backbone/stem/conv"].shape == (14, 14, 2)
+    assert canvas.previews["backbone/relu"].shape == (14, 14, 2)
+    canvas.apply({"op": "set", "node": "backbone/stem/conv", "key": "filters", "value": 3})
+    assert canvas.previews["backbone/stem/conv"].shape == (14, 14, 3)
+    assert canvas.previews["head"].shape == (2,) and not canvas.errors
+    canvas.undo()
+    assert canvas.previews["backbone/stem/conv"].shape == (14, 14, 2)

@@ -54,6 +54,13 @@ class LayerCache:
             return layer
         if node.children is not None:
             layer, child_trace = build(node.children, self)
+            # Groups inside this one were just traced through this cache: their traces go
+            # with this one, so their inner blocks get previews too (GROUP/INNER/CHILD).
+            child_trace.children = {
+                nid: self.child_traces[nid]
+                for nid, inner in node.children.nodes.items()
+                if inner.children is not None and nid in self.child_traces
+            }
             self._nested[key] = child_trace
             self.child_traces[node.id] = child_trace
         else:
