@@ -160,3 +160,13 @@ def test_groups_inside_groups_preview_and_edit_by_their_full_path(sample) -> Non
     assert canvas.previews["head"].shape == (2,) and not canvas.errors
     canvas.undo()
     assert canvas.previews["backbone/stem/conv"].shape == (14, 14, 2)
+
+
+def test_an_edit_inside_a_group_recomputes_only_what_follows_it(sample) -> None:
+    canvas = pnb.Canvas(transfer_model(), sample=sample)
+    before = dict(canvas.previews)
+    canvas.apply({"op": "set", "node": "base/relu1", "key": "max_value", "value": 0.5})
+    # relu1 inside, then the group's own output, pool and head after it: conv1 and bn1 kept.
+    assert canvas.preview_stats["recomputed"] == 4
+    assert canvas.previews["base/conv1"] is before["base/conv1"]
+    assert canvas.previews["base/relu1"].stats["max"] <= 0.5

@@ -4,8 +4,9 @@ A group node (a node with `children`, such as a ``keras.applications`` backbone 
 head) runs its nested model as one layer. Its inner blocks get their previews from the nested
 model's own layers (the group's child trace, so the weights are the group's), run on the group's
 input activation: the same sample flowing through. Each group has its own `PreviewEngine`, whose
-sample digest is the group's own cache key: an unchanged group reuses its inner previews, and a
-changed one recomputes only the inner blocks whose layers or inputs changed.
+sample digest is made of the keys of what flows into the group: an unchanged group reuses its
+inner previews, and a changed one recomputes only the inner blocks whose layers (the layer cache
+keeps the unchanged ones) or inputs changed.
 """
 
 from __future__ import annotations
@@ -97,7 +98,9 @@ class NestedPreviews:
                     cid: keras_to_numpy(outputs[e.src][e.src_port])
                     for cid, e in zip(input_ids, incoming)
                 },
-                digest=key,
+                # What flows in, not the group's own key: an edit inside the group then
+                # recomputes only the edited inner blocks and what follows them.
+                digest="\0".join(f"{keys[e.src]}:{e.src_port}" for e in incoming),
             )
             result = engine.refresh(node.children, child_trace, sample)
             self._keys[group_id] = key
