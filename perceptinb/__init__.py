@@ -26,7 +26,7 @@ _LAZY = {
     # The hub (SQLite, pandas) and comparisons: TensorFlow loads only when a model is opened.
     # The widget level adds the views to perceptinb.hub, which imports no widget.
     "Hub": ("perceptinb.widgets.hub", "Hub"),
-    "compare": ("perceptinb.hub.compare", "compare"),
+    "compare": ("perceptinb.widgets.compare", "compare"),
     # Sweeps import Dask's client: only when used. The sweep view is handed in at this level.
     "sweep": ("perceptinb.widgets.sweep", "sweep"),
     "loguniform": ("perceptinb.sweeps.space", "loguniform"),

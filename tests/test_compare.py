@@ -119,11 +119,13 @@ def test_side_by_side_shows_both_models_on_the_same_sample(hub: Hub) -> None:
     import numpy as np
 
     sample = np.random.default_rng(0).random((1, 8, 8, 1)).astype("float32")
-    box = compare(1, _cnn(8), hub=hub).side_by_side(sample)
+    box = pnb.compare(1, _cnn(8), hub=hub).side_by_side(sample)  # the widget level draws
     left, right = box.children
     assert left.read_only and right.read_only
     assert left.graph.nodes["conv"].settings["filters"] == 4
     assert right.graph.nodes["conv"].settings["filters"] == 8
     assert set(left.previews) >= {"conv", "dense"} and set(right.previews) >= {"conv", "dense"}
     with pytest.raises(ValueError, match="needs two items"):
-        compare(3, hub=hub).side_by_side(sample)
+        pnb.compare(3, hub=hub).side_by_side(sample)
+    with pytest.raises(RuntimeError, match="Expected it from pnb.compare"):
+        compare(1, _cnn(8), hub=hub).side_by_side(sample)  # made below the widgets

@@ -6,8 +6,7 @@ import keras
 import numpy as np
 
 from perceptinb.codec import decode
-from perceptinb.hub.compare import compare
-from perceptinb.hub.compare_view import CompareView
+from perceptinb.widgets.compare import CompareView, compare
 from perceptinb.widgets.compare_canvas import diff_canvases
 
 

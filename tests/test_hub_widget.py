@@ -14,10 +14,10 @@ import pytest
 from perceptinb.codec import decode
 from perceptinb.hub import Hub
 from perceptinb.hub.compare import compare
-from perceptinb.hub.compare_view import CompareView, payload
 from perceptinb.hub.recorder import HubRecorder
 from perceptinb.hub.rows import ChangeWatcher, row
 from perceptinb.hub.writer import RunWriter
+from perceptinb.widgets.compare import CompareView, payload
 from perceptinb.widgets.hub import HubTable, hub_widget
 
 _ids = itertools.count(1)
@@ -167,4 +167,30 @@ def test_open_shows_the_runs_trained_model_in_a_canvas_below_the_table(hub: Hub)
     assert canvas.graph.nodes["hidden"].settings["units"] == 5
     missing = _call(box.table, sent, "open", id=99)
     assert not missing["ok"] and "No run with id 99" in missing["error"]
+    box.table.close()
+
+
+def test_pnb_compare_displays_its_widget_and_the_kernel_side_comparison_its_repr(hub: Hub) -> None:
+    from IPython.core.formatters import DisplayFormatter
+
+    import perceptinb as pnb
+
+    shown, _ = DisplayFormatter().format(pnb.compare(1, 2, hub=hub))
+    assert "application/vnd.jupyter.widget-view+json" in shown
+    plain = compare(1, 2, hub=hub)  # perceptinb.hub.compare: numbers only
+    assert DisplayFormatter().format(plain)[0] == {
+        "text/plain": "<perceptinb.Comparison of 2: #1 mlp, #2 mlp>"}
+    with pytest.raises(RuntimeError, match="Expected it from pnb.compare"):
+        plain.widget()
+
+
+def test_the_hubs_compare_action_shows_the_comparison_widget(hub: Hub) -> None:
+    box = hub_widget(hub)
+    sent = _capture(box.table)
+    shown: list[Any] = []
+    box.table._show = shown.append
+    assert _call(box.table, sent, "compare", ids=[1, 2])["result"] == {"compared": [1, 2]}
+    (comparison,) = shown
+    assert isinstance(comparison.widget(), CompareView) and comparison.labels == ["#1 mlp",
+                                                                                  "#2 mlp"]
     box.table.close()

@@ -4,8 +4,6 @@ the canvas lock during its runs."""
 from __future__ import annotations
 
 import _thread
-import ast
-import pathlib
 import threading
 import time
 
@@ -360,19 +358,6 @@ def test_live_callback_without_display_builds_no_widget(monkeypatch):
     dashboard = live.dashboard
     assert len(created) > 20 and dashboard.header.state["status"] == "complete"
     assert live.dashboard is dashboard
-
-
-def test_training_imports_no_widget_module():
-    # Training sits below the widgets: the dashboard is handed in, never imported.
-    widget_modules = ("perceptinb.widgets", "ipywidgets", "anywidget", "bqplot")
-    package = pathlib.Path(pnb.__file__).parent / "training"
-    offenders = []
-    for path in sorted(package.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            offenders += [f"{path.name}: {n}" for n in names if n.startswith(widget_modules)]
-    assert len(list(package.glob("*.py"))) > 10 and offenders == []
 
 
 def test_canvas_is_locked_while_its_run_trains():

@@ -4,6 +4,10 @@
 (training settings such as ``learning_rate``, and layer settings as ``"dense.units"``), then the
 best, last and min of every metric; a pinned baseline adds the difference to it. `graph_diff` is
 `Graph.diff` of the first two architectures. There is no cap on the number of items.
+
+Numbers only: this module imports no widget. The widget layer hands its views in as
+`CompareViews` factories (`perceptinb.widgets.compare`, behind `pnb.compare`); a comparison made
+without them displays as its plain ``repr``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 
 from perceptinb.graph import Graph
 from perceptinb.hub.records import RunRecord, higher_is_better, summarize
+from perceptinb.hub.views import NO_COMPARE_VIEWS, CompareViews, missing_view
 
 _STATS = ("best", "last", "min")
 X_AXES = ("epoch", "step", "wall")
@@ -36,7 +41,9 @@ class Entry:
     hub: Any = None  # the hub a recorded run lives in
 
 
-def compare(*items: Any, baseline: Any = None, hub: Any = None) -> Comparison:
+def compare(
+    *items: Any, baseline: Any = None, hub: Any = None, views: CompareViews = NO_COMPARE_VIEWS
+) -> Comparison:
     """Compare runs and models side by side.
 
     Args:
@@ -44,6 +51,7 @@ def compare(*items: Any, baseline: Any = None, hub: Any = None) -> Comparison:
             or one list of them.
         baseline: One of the items (or its label) to show differences against.
         hub: The hub run ids refer to (default `Hub()`).
+        views: The comparison's view factories; `pnb.compare` hands in perceptinb's widgets.
 
     Example:
         >>> cmp = pnb.compare(run_a, run_b, baseline=run_a)
@@ -57,7 +65,7 @@ def compare(*items: Any, baseline: Any = None, hub: Any = None) -> Comparison:
     resolver = _Resolver(hub)
     entries = [resolver.entry(item) for item in items]
     _unique_labels(entries)
-    return Comparison(entries, baseline=_baseline_index(entries, baseline))
+    return Comparison(entries, baseline=_baseline_index(entries, baseline), views=views)
 
 
 class Comparison:
@@ -66,11 +74,17 @@ class Comparison:
     Attributes:
         entries: The compared items, in order.
         baseline: Index of the pinned baseline entry, or None.
+        views: The widget layer's view factories (`CompareViews`); without them the comparison
+            displays as its plain ``repr``.
     """
 
-    def __init__(self, entries: list[Entry], baseline: int | None = None) -> None:
+    def __init__(
+        self, entries: list[Entry], baseline: int | None = None,
+        views: CompareViews = NO_COMPARE_VIEWS,
+    ) -> None:
         self.entries = entries
         self.baseline = baseline
+        self.views = views
 
     @property
     def labels(self) -> list[str]:
@@ -156,21 +170,13 @@ class Comparison:
             sample: Data to take the first sample from (as for `Canvas`).
             target: That sample's label, shown next to each output.
             height: Height of each canvas in pixels.
+
+        Raises:
+            RuntimeError: the comparison was made without the widget layer (not `pnb.compare`).
         """
-        import ipywidgets as widgets
-
-        from perceptinb.widgets.compare_canvas import diff_entries, entry_canvas
-
-        with_graphs = diff_entries(self)
-        if len(with_graphs) < 2:
-            raise ValueError("side_by_side needs two items with an architecture. Received: "
-                             f"{len(with_graphs)}.")
-        canvases = []
-        for entry in with_graphs:
-            canvas = entry_canvas(self, entry, sample, target, height)
-            canvas.layout = widgets.Layout(width="50%")
-            canvases.append(canvas)
-        return widgets.HBox(canvases, layout=widgets.Layout(width="100%"))
+        if self.views.side_by_side is None:
+            raise missing_view("side_by_side", "pnb.compare")
+        return self.views.side_by_side(self, sample, target, height)
 
     def _model_of(self, entry: Entry) -> Any:
         item = entry.item
@@ -227,12 +233,17 @@ class Comparison:
             sample: Data to take the first sample from (as for `Canvas`): each diff block then
                 shows its thumbnail next to its counterpart's, both models on this sample.
             target: That sample's label.
-        """
-        from perceptinb.hub.compare_view import CompareView
 
-        return CompareView(self, sample=sample, target=target)
+        Raises:
+            RuntimeError: the comparison was made without the widget layer (not `pnb.compare`).
+        """
+        if self.views.widget is None:
+            raise missing_view("Comparison.widget", "pnb.compare")
+        return self.views.widget(self, sample, target)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        if self.views.widget is None:
+            return None  # no view handed in: Jupyter shows the plain repr
         return self.widget()._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:

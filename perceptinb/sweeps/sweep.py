@@ -150,7 +150,7 @@ class Sweep(StreamedUpdates):
             raise ValueError(
                 f"Expected two finished trials or more recorded in a hub. Received: {len(runs)}."
             )
-        return compare(*runs, hub=self.hub)
+        return compare(*runs, hub=self.hub, views=self.views.compare)
 
     @property
     def best(self) -> Trial | None:

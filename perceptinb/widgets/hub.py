@@ -125,7 +125,7 @@ class HubTable(RpcWidget, anywidget.AnyWidget):
         ids = params.required("ids", list)
         if not ids or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
             raise RpcError(f"Call 'compare': expected params.ids to be run ids. Received: {ids!r}.")
-        from perceptinb.hub.compare import compare
+        from perceptinb.widgets.compare import compare
 
         self._show(compare(*ids, hub=self.hub))
         return {"compared": ids}

@@ -30,6 +30,7 @@ from perceptinb.codec import encode
 from perceptinb.sweeps import launch as _launch
 from perceptinb.sweeps.views import SweepViews
 from perceptinb.widgets import assets
+from perceptinb.widgets import compare as _compare_widgets
 from perceptinb.widgets.rpc import Params, Reply, RpcError, RpcWidget, rpc_method
 
 PUSH_EVERY_SECONDS = 0.5
@@ -183,7 +184,7 @@ def sweep_widget(sweep: Any) -> widgets.VBox:
     return box
 
 
-VIEWS = SweepViews(sweep=sweep_widget)
+VIEWS = SweepViews(sweep=sweep_widget, compare=_compare_widgets.VIEWS)
 
 
 @functools.wraps(_launch.sweep)

@@ -1,5 +1,10 @@
-"""The comparison widget (`.pnb-compare`): overlaid curves, the differing-settings table and the
-architecture diff of the first two models.
+"""Comparisons at the widget level: `compare` (what `pnb.compare` is), the comparison widget
+(`.pnb-compare`) and `side_by_side`.
+
+`perceptinb.hub.compare` computes the comparison and imports no widget; `compare` here hands it
+`VIEWS`, so the `Comparison` it returns displays `CompareView` (overlaid curves, the
+differing-settings table and the architecture diff of the first two models), and
+``cmp.side_by_side(sample)`` draws two read-only canvases.
 
 ``data {}`` returns the curves, tables and diff classes; curves travel as float32 arrays
 (`perceptinb.codec`, one buffer each), the rest as JSON. ``diff_canvases {}`` returns both
@@ -10,19 +15,23 @@ check it without a browser.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from typing import Any
 
 import anywidget
+import ipywidgets as widgets
 import numpy as np
 import traitlets
 
 from perceptinb.codec import encode
+from perceptinb.hub import compare as _compare
 from perceptinb.hub.compare import Comparison
 from perceptinb.hub.records import higher_is_better
+from perceptinb.hub.views import CompareViews
 from perceptinb.widgets import assets
-from perceptinb.widgets.compare_canvas import diff_canvases
+from perceptinb.widgets.compare_canvas import diff_canvases, diff_entries, entry_canvas
 from perceptinb.widgets.rpc import Params, Reply, RpcWidget, rpc_method
 
 
@@ -147,3 +156,29 @@ def _diff(cmp: Comparison) -> dict[str, Any] | None:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def side_by_side(
+    cmp: Comparison, sample: Any, target: Any = None, height: int = 420
+) -> widgets.HBox:
+    """The first two models of `cmp` as read-only canvases next to each other, both on `sample`
+    (see `Comparison.side_by_side`)."""
+    with_graphs = diff_entries(cmp)
+    if len(with_graphs) < 2:
+        raise ValueError("side_by_side needs two items with an architecture. Received: "
+                         f"{len(with_graphs)}.")
+    canvases = []
+    for entry in with_graphs:
+        canvas = entry_canvas(cmp, entry, sample, target, height)
+        canvas.layout = widgets.Layout(width="50%")
+        canvases.append(canvas)
+    return widgets.HBox(canvases, layout=widgets.Layout(width="100%"))
+
+
+VIEWS = CompareViews(widget=CompareView, side_by_side=side_by_side)
+
+
+@functools.wraps(_compare.compare)
+def compare(*items: Any, **kwargs: Any) -> Comparison:
+    kwargs.setdefault("views", VIEWS)
+    return _compare.compare(*items, **kwargs)
