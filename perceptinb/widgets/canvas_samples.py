@@ -31,6 +31,7 @@ class CanvasSamples:
         _trace: Any
         _version: int
         _viewed: bool
+        _lock: Any
         rpc: Any
 
         def _ready_lock(self) -> Any: ...
@@ -72,7 +73,9 @@ class CanvasSamples:
 
     @rpc_method("samples")
     def _call_samples(self, params: Params, buffers: list[Any]) -> Reply:
-        with self._ready_lock():
+        # The strip needs the data and the graph's inputs, not the layers: no waiting for the
+        # warm-up here, which would hold every later call of the first view behind the build.
+        with self._lock:
             try:
                 rows = self._rows()
             except ValueError as exc:  # data the strip cannot read: say why, draw none
