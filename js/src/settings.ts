@@ -82,8 +82,10 @@ export class SettingsPanel {
    * Shows `node` (from the graph view, for instant feedback) and its `details` once they arrive.
    * `locked` (the reason) disables the form, like `readOnly`, and says why above it.
    */
-  show(node: GraphNode | null, details: Partial<Details>, readOnly: boolean, locked = ""): void {
-    const id = node?.id ?? "";
+  show(node: GraphNode | null, details: Partial<Details>, readOnly: boolean, locked = "", path = ""): void {
+    // Inside an expanded group the block's id is its leaf; the kernel's details and commands
+    // use the full path ("GROUP/CHILD"), so the path names the form.
+    const id = node ? path || node.id : "";
     this.el.classList.toggle("pnb-settings-empty", !id);
     this.el.classList.toggle("pnb-settings-locked", !!locked);
     if (!id) {
@@ -98,7 +100,7 @@ export class SettingsPanel {
     const shape = have ? `${readOnly}|${locked}|${formShape(fields)}` : "";
     if (id === this.nodeId && have && shape === this.shape) {
       this.updateValues(fields);
-      this.body.firstElementChild?.replaceWith(this.summary(node!, details));
+      this.body.firstElementChild?.replaceWith(this.summary(node!, details, id));
       return;
     }
     // Rebuilding the form (another layer, the choices changed, a lock): on the same layer, keep
@@ -112,7 +114,7 @@ export class SettingsPanel {
     this.title.title = id;
     this.views.clear();
     const frag = this.doc.createDocumentFragment();
-    frag.appendChild(this.summary(node!, details));
+    frag.appendChild(this.summary(node!, details, id));
     if (!have) frag.appendChild(this.note("Loading settings…"));
     else {
       const form = this.doc.createElement("div");
@@ -150,11 +152,11 @@ export class SettingsPanel {
     return d;
   }
 
-  private summary(node: GraphNode, details: Partial<Details>): HTMLElement {
+  private summary(node: GraphNode, details: Partial<Details>, id: string): HTMLElement {
     const doc = this.doc;
     const dl = doc.createElement("dl");
     dl.className = "pnb-settings-summary";
-    const same = details && details.id === node.id;
+    const same = details && details.id === id;
     const rows: [string, string][] = [
       ["Class", (same && details.type) || node.type],
       ["Output", (same && details.shape) || node.shape || "—"],

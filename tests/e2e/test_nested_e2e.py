@@ -1,4 +1,5 @@
-"""Nested models in JupyterLab + Chromium: an expanded group's inner blocks show previews."""
+"""Nested models in JupyterLab + Chromium: an expanded group's inner blocks show previews and
+are edited through the same settings form as top-level blocks."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ model = keras.Model(pixels, keras.layers.Dense(3, name="head")(pooled))
 canvas = pnb.Canvas(model, sample=np.random.default_rng(0).random((1, 16, 16, 3)), height=560)
 canvas"""
 _INNER_THUMB = '.pnb-block[data-node-id="base/conv1"] .pnb-preview'
+STATE = 'print(canvas.graph.nodes["base"].children.nodes["conv1"].settings["filters"])'
 
 
 def test_expanded_group_shows_inner_previews(lab_page, lab_server):
@@ -28,3 +30,21 @@ def test_expanded_group_shows_inner_previews(lab_page, lab_server):
     canvas.locator('.pnb-block[data-node-id="base"] .pnb-group-toggle').first.click()
     canvas.locator(_INNER_THUMB).first.wait_for(timeout=30_000)
     lab.screenshot(page, "nested-expanded", canvas)
+
+    # The inner block's form opens with its settings (details are keyed by the full path) and
+    # an edit reaches the kernel as a command on "base/conv1".
+    canvas.locator('.pnb-block[data-node-id="base/conv1"]').first.click()
+    settings = canvas.locator(".pnb-settings")
+    filters = settings.locator('.pnb-field[data-key="filters"] .pnb-field-input')
+    filters.wait_for(timeout=30_000)
+    assert settings.locator(".pnb-panel-title").first.text_content() == "base/conv1"
+    filters.fill("6")
+    filters.press("Enter")
+    settings.locator('.pnb-field[data-key="filters"]:not(.pnb-field-pending)').wait_for()
+    page.wait_for_function(
+        "el => el.querySelector('.pnb-block[data-node-id=\"base/conv1\"] .pnb-block-shape')"
+        "?.textContent === '(None, 14, 14, 6)'",
+        arg=canvas.element_handle(),
+    )
+    assert lab.run_cell(page, STATE).strip() == "6"
+    lab.screenshot(page, "nested-edited", canvas)

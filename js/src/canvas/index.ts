@@ -219,7 +219,7 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
 
   function showSettings(): void {
     const node = findNode(store.view, selected);
-    settings.show(node, store.details, readOnly, locked);
+    settings.show(node, store.details, readOnly, locked, selected);
     stage.el.classList.toggle("pnb-has-settings", !!node);
     inspector.show(node ? selected : "");
   }
