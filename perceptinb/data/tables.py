@@ -94,7 +94,12 @@ def from_csv(
         raise DataError(f"Expected on_bad_rows in {_BAD_ROWS}. Received: {on_bad_rows!r}.")
     source = Path(path).expanduser()
     try:
-        frame = pd.read_csv(source, sep=sep, dtype=str, keep_default_na=True, skipinitialspace=True)
+        # index_col=False: when every row has one field more than the header, pandas would
+        # otherwise quietly turn the first column into the index (found by hypothesis).
+        frame = pd.read_csv(
+            source, sep=sep, dtype=str, keep_default_na=True, skipinitialspace=True,
+            index_col=False,
+        )
     except FileNotFoundError:
         raise DataError(f"{source}: no such file.") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
