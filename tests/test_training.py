@@ -4,6 +4,7 @@ the canvas lock during its runs."""
 from __future__ import annotations
 
 import _thread
+import signal
 import threading
 import time
 
@@ -148,6 +149,17 @@ def test_tf_data_pipeline_error_is_shown_without_tensorflow_noise():
     assert len(run.message) <= 500
 
 
+@pytest.fixture
+def sigint_default():
+    """A kernel interrupt is a SIGINT with Python's default handler. A test runner started in the
+    background of a non-interactive shell inherits SIGINT *ignored*, so `interrupt_main` would
+    do nothing there: set the kernel's handler for the test, and put the inherited one back."""
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, inherited)
+
+
+@pytest.mark.usefixtures("sigint_default")
 def test_interrupt_during_wait_stops_the_run_cleanly():
     run = pnb.train(digits_cnn(), X, Y, epochs=10_000, batch_size=8, display=False)
     wait_for(lambda: run.callback.state.step > 0, what="first batch")
@@ -157,6 +169,7 @@ def test_interrupt_during_wait_stops_the_run_cleanly():
     assert run.message.startswith("Interrupted")
 
 
+@pytest.mark.usefixtures("sigint_default")
 def test_interrupt_during_a_foreground_run_stops_after_the_batch():
     # Interrupt once training is really under way: a fixed delay raced with model building on a
     # loaded machine, and an interrupt before the first batch is a different (earlier) path.
