@@ -6,6 +6,7 @@
  * `preview_detail` call (only the selected block's, as the kernel bounds thumbnails to 16 KB).
  */
 import { decodeArray } from "./codec";
+import { el } from "./dom";
 import { type BufferLike, decodeItem, formatShape, formatValue, histogramRects, type Preview } from "./preview-data";
 import { drawPreview, nonFiniteText, type PreviewLayer, statsTitle } from "./previews";
 import type { PreviewDetail } from "./protocol";
@@ -53,13 +54,6 @@ function argmax(values: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i] > values[best] || Number.isNaN(values[best])) best = i;
   return best;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = doc.createElement(tag);
-  e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
 }
 
 function iconButton(doc: Document, cls: string, text: string, label: string, onClick: () => void): HTMLButtonElement {

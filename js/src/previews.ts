@@ -7,6 +7,7 @@
  * preview, so graphs without previews stay compact.
  */
 
+import { el } from "./dom";
 import {
   barRects,
   formatShape,
@@ -37,13 +38,6 @@ const TOKEN_LIMIT = { thumb: 48, full: 2048 };
 export interface Box {
   w: number;
   h: number;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = doc.createElement(tag);
-  e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
 }
 
 function reuseCanvas(doc: Document, prev: HTMLElement | null): HTMLCanvasElement {

@@ -9,6 +9,7 @@ import "../theme.css";
 import "./compare.css";
 import type { AnyModel } from "../anymodel";
 import { decodeArray } from "../codec";
+import { el, option } from "../dom";
 import { type BufferLike, Rpc, RpcError } from "../rpc";
 import { type DiffData, type DiffView, renderDiff } from "./diff";
 import type { DiffCanvasesPayload } from "./diff-canvas";
@@ -43,20 +44,6 @@ const W = 300;
 const H = 170;
 const PAD = { l: 46, r: 8, t: 18, b: 22 };
 const X_LABEL: Record<string, string> = { epoch: "epoch", step: "step", wall: "seconds" };
-
-function option(doc: Document, value: string, label: string): HTMLOptionElement {
-  const opt = doc.createElement("option");
-  opt.value = value;
-  opt.textContent = label;
-  return opt;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, cls = "", text = ""): HTMLElementTagNameMap[K] {
-  const node = doc.createElement(tag);
-  if (cls) node.className = cls;
-  if (text) node.textContent = text;
-  return node;
-}
 
 function decodeCurves(raw: any[], buffers: BufferLike[]): Curve[] {
   const f = (d: unknown, name: string) => (d ? (decodeArray(d, buffers, name).data as Float32Array) : null);

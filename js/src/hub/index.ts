@@ -7,6 +7,7 @@
 import "../theme.css";
 import "./hub.css";
 import type { AnyModel } from "../anymodel";
+import { el, option } from "../dom";
 import { Rpc, RpcError } from "../rpc";
 import { formatDuration, formatNumber, formatTime, type HubRow, LIVE, type SortKey, type View, visibleRows, windowOf } from "./rows";
 
@@ -22,20 +23,6 @@ const COLUMNS: { key: SortKey | null; label: string; cls: string }[] = [
   { key: "modified", label: "Last modified", cls: "pnb-hub-time" },
   { key: null, label: "", cls: "pnb-hub-actions" },
 ];
-
-function option(doc: Document, value: string, label: string): HTMLOptionElement {
-  const opt = doc.createElement("option");
-  opt.value = value;
-  opt.textContent = label;
-  return opt;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, cls = "", text = ""): HTMLElementTagNameMap[K] {
-  const node = doc.createElement(tag);
-  if (cls) node.className = cls;
-  if (text) node.textContent = text;
-  return node;
-}
 
 function render({ model, el: host }: { model: AnyModel; el: HTMLElement }): () => void {
   const doc = host.ownerDocument;
