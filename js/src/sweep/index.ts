@@ -11,6 +11,7 @@ import "./sweep.css";
 import type { AnyModel } from "../anymodel";
 import { decodeArray } from "../codec";
 import { colorOf, extent, formatValue, linePath } from "../compare/series";
+import { el } from "../dom";
 import { type BufferLike, Rpc, RpcError } from "../rpc";
 import { formatDuration, LIVE, progressText, type SortKey, type SweepRow, sortRows, statusText } from "./table";
 
@@ -32,13 +33,6 @@ interface State {
 const SVG = "http://www.w3.org/2000/svg";
 const H = 200;
 const PAD = { l: 48, r: 10, t: 10, b: 24 };
-
-function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, cls = "", text = ""): HTMLElementTagNameMap[K] {
-  const node = doc.createElement(tag);
-  if (cls) node.className = cls;
-  if (text) node.textContent = text;
-  return node;
-}
 
 function svg(doc: Document, tag: string, attrs: Record<string, string | number>): SVGElement {
   const node = doc.createElementNS(SVG, tag) as SVGElement;
