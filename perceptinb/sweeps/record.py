@@ -100,7 +100,7 @@ class Recorder:
         """The trial reached its final status."""
 
 
-class HubRecorder(Recorder):
+class TrialRecorder(Recorder):
     """Records every trial as a run in a `perceptinb.Hub` (source "sweep").
 
     Args:
@@ -170,10 +170,10 @@ class HubRecorder(Recorder):
 
 
 def make_recorder(hub: Any, name: str, sweep_id: str) -> Recorder:
-    """`HubRecorder` for a hub (None: the default ``pnb.Hub()``; a path: that file), a plain
+    """`TrialRecorder` for a hub (None: the default ``pnb.Hub()``; a path: that file), a plain
     `Recorder` for False."""
     if hub is False:
         return Recorder()
     from perceptinb.hub.recorder import resolve_hub
 
-    return HubRecorder(resolve_hub(hub), name, sweep_id)
+    return TrialRecorder(resolve_hub(hub), name, sweep_id)
